@@ -1,0 +1,108 @@
+/**
+ * The engine's public shapes. This file is the contract between the engine (pure),
+ * the policy loader, the HTTP server and the CLI; change it only with all of them.
+ */
+
+/** A json-logic expression, as written in a policy's `when` or a role's `when`. */
+export type JsonLogic = unknown;
+
+export type Effect = 'allow' | 'deny';
+
+export interface SubjectMatcher {
+  groups?: { anyOf?: string[]; allOf?: string[] };
+  roles?: { anyOf?: string[]; allOf?: string[] };
+}
+
+export interface Rule {
+  id: string;
+  description?: string;
+  effect: Effect;
+  /** Non-empty; `"*"` matches every action. */
+  actions: string[];
+  subject?: SubjectMatcher;
+  when?: JsonLogic;
+}
+
+export interface Policy {
+  id: string;
+  description?: string;
+  /** A resource type, or `"*"` for every type. */
+  resource: string;
+  rules: Rule[];
+}
+
+export interface RoleDefinition {
+  description?: string;
+  fromGroups?: string[];
+  when?: JsonLogic;
+  inherits?: string[];
+}
+
+/** What the loader hands to `compile`: every policy, the roles, and the set's revision. */
+export interface PolicySet {
+  policies: Policy[];
+  roles: Record<string, RoleDefinition>;
+  /** `sha256:<hex>` of the canonical serialisation of the whole set. */
+  revision: string;
+  /** The file each policy came from, by policy id (for reports; not part of the revision). */
+  sources?: Record<string, string>;
+}
+
+export interface DecisionSubject {
+  id: string;
+  groups?: string[];
+  roles?: string[];
+  claims?: Record<string, unknown>;
+}
+
+export interface DecisionResource {
+  type: string;
+  id?: string;
+  attributes?: Record<string, unknown>;
+}
+
+export interface DecisionRequest {
+  subject: DecisionSubject;
+  resource: DecisionResource;
+  action: string;
+  context?: Record<string, unknown>;
+}
+
+export interface DecisionReason {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  /** Present when the reason is not a plain rule match, e.g. `evaluation_error`. */
+  code?: string;
+  message?: string;
+}
+
+export interface RuleTrace {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  actionMatched: boolean;
+  subjectMatched: boolean;
+  /** `null` when the rule has no `when`, or when it was not reached. */
+  whenResult: boolean | null;
+  applied: boolean;
+  error?: string;
+}
+
+export interface DecisionExplain {
+  /** Roles the subject holds after derivation and inheritance, sorted. */
+  roles: string[];
+  rules: RuleTrace[];
+}
+
+export interface Decision {
+  allow: boolean;
+  effect: Effect;
+  /** For an allow: the allow rules that applied. For a deny: the deny rules (or errors) that applied; empty for default deny. */
+  reasons: DecisionReason[];
+  explain?: DecisionExplain;
+}
+
+export interface DecideOptions {
+  explain?: boolean;
+}
