@@ -51,6 +51,7 @@ export interface PolicySet {
 export interface DecisionSubject {
   id: string;
   groups?: string[];
+  /** Ignored by the engine: roles are only derived from the policy set's roles.json. */
   roles?: string[];
   claims?: Record<string, unknown>;
 }
@@ -72,7 +73,11 @@ export interface DecisionReason {
   policy: string;
   rule: string;
   effect: Effect;
-  /** Present when the reason is not a plain rule match, e.g. `evaluation_error`. */
+  /**
+   * Present when the reason is not a plain rule match: `evaluation_error` (the rule's condition,
+   * or a role it needs, threw; `effect` is then `deny`) or `invalid_request` (`policy` and `rule`
+   * are then empty).
+   */
   code?: string;
   message?: string;
 }
@@ -93,6 +98,8 @@ export interface DecisionExplain {
   /** Roles the subject holds after derivation and inheritance, sorted. */
   roles: string[];
   rules: RuleTrace[];
+  /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
+  roleErrors?: { role: string; message: string }[];
 }
 
 export interface Decision {

@@ -1,0 +1,57 @@
+import { Router } from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from 'pino';
+
+import type { ApiConfig } from './config.js';
+import { bearerAuth } from './http/auth.js';
+import { createAuthorize } from './http/authorize.js';
+import { cors } from './http/cors.js';
+import { problemResponder, requestLog, securityHeaders } from './http/errors.js';
+import type { ApiState } from './http/state.js';
+import { OidcDiscovery } from './oidc/discovery.js';
+import { issuerKeys } from './oidc/keys.js';
+import { UsedTransactions } from './oidc/transaction.js';
+import { PdpClient } from './pdp-client.js';
+import { addAppRoutes } from './routes/app.js';
+import { addAuthRoutes } from './routes/auth.js';
+
+/** Paths under /api reachable without an access token: the sign-in and sign-out steps. */
+export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', '/api/token', '/api/logout']);
+
+export interface AppDeps {
+  config: ApiConfig;
+  logger: Logger;
+}
+
+/**
+ * The whole API in one place, outermost first: request log, problem+json errors, security
+ * headers, CORS (preflights end here), the global JWT check, then the routes, each with its
+ * own authorize(resource, action).
+ */
+export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
+  const discovery = new OidcDiscovery(config);
+  const keys = issuerKeys(config, discovery);
+  const pdp = new PdpClient(config);
+  const authorize = createAuthorize(pdp, logger);
+
+  const router = new Router<ApiState>({ sensitive: true, strict: true });
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
+  addAppRoutes(router, { authorize, pdp });
+
+  const app = new Koa<ApiState>();
+  // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.
+  app.proxy = false;
+  app.use(requestLog(logger));
+  app.use(problemResponder(logger));
+  app.use(securityHeaders());
+  app.use(cors(config.corsOrigins));
+  app.use(bearerAuth(config, keys, PUBLIC_API_PATHS));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  // Errors are answered by problemResponder; Koa's default handler would only log them again.
+  app.silent = true;
+  return app;
+}

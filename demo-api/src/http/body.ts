@@ -1,0 +1,43 @@
+import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
+import type { Middleware } from 'koa';
+
+import { ApiError } from '../errors.js';
+import type { ApiState } from './state.js';
+
+const MAX_BODY_BYTES = 16 * 1024;
+const ajv = new Ajv({ allErrors: true, strict: true });
+
+function pointers(errors: ErrorObject[] | null | undefined): Array<{ pointer: string; message: string }> {
+  return (errors ?? []).map((e) => ({
+    pointer: e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.instancePath || '/',
+    message: e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is not valid'),
+  }));
+}
+
+/** Reads a JSON body (bounded) and validates it against `schema`; the result is in ctx.state.body. */
+export function jsonBody<T>(schema: JSONSchemaType<T>): Middleware<ApiState> {
+  const validate = ajv.compile(schema);
+  return async (ctx, next) => {
+    if (!ctx.is('application/json')) throw new ApiError('unsupported_media_type', 'Send the body as application/json.');
+    const declared = Number(ctx.get('Content-Length') || 0);
+    if (declared > MAX_BODY_BYTES) throw new ApiError('payload_too_large', `At most ${MAX_BODY_BYTES} bytes.`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) throw new ApiError('payload_too_large', `At most ${MAX_BODY_BYTES} bytes.`);
+      chunks.push(chunk as Buffer);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new ApiError('invalid_json', 'The body is not valid JSON.');
+    }
+    if (!validate(body)) {
+      throw new ApiError('invalid_request', 'The body does not match the expected shape.', { errors: pointers(validate.errors) });
+    }
+    ctx.state.body = body;
+    await next();
+  };
+}

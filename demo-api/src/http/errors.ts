@@ -1,0 +1,59 @@
+import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
+
+import { ApiError, problemBody, type ProblemCode } from '../errors.js';
+import type { ApiState } from './state.js';
+
+function fromKoa(err: { status?: unknown; expose?: unknown }): ApiError | undefined {
+  const status = typeof err.status === 'number' ? err.status : undefined;
+  const map: Record<number, ProblemCode> = { 400: 'invalid_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 501: 'not_implemented' };
+  const code = status === undefined ? undefined : map[status];
+  return code ? new ApiError(code) : undefined;
+}
+
+/** The one place errors become responses: problem+json, with a WWW-Authenticate on 401. */
+export function problemResponder(logger: Logger): Middleware<ApiState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new ApiError('not_found', `No route ${ctx.method} ${ctx.path}.`);
+    } catch (err) {
+      const error = err instanceof ApiError ? err : (fromKoa(err as object) ?? new ApiError('internal', 'Something went wrong.'));
+      if (error.code === 'internal') logger.error({ err }, 'unhandled error');
+      else if (error.status >= 500) logger.warn({ code: error.code, cause: (error.cause as Error | undefined)?.message }, error.detail);
+      ctx.status = error.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = problemBody(error);
+      if (error.status === 401) {
+        // RFC 6750 §3.1: no error code when the request carried no token at all.
+        ctx.set('WWW-Authenticate', error.code === 'token_missing' ? 'Bearer realm="demo-api"' : 'Bearer realm="demo-api", error="invalid_token"');
+      }
+    }
+  };
+}
+
+/** One log line per request: never the query string, a header value or a body. */
+export function requestLog(logger: Logger): Middleware<ApiState> {
+  return async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      logger.info(
+        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), sub: ctx.state.user?.sub, authFailure: ctx.state.authFailure },
+        'request',
+      );
+    }
+  };
+}
+
+/** Responses are per-user JSON: never cached, never sniffed, never framed. */
+export function securityHeaders(): Middleware<ApiState> {
+  return async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    ctx.set('Referrer-Policy', 'no-referrer');
+    await next();
+  };
+}

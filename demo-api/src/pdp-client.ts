@@ -1,0 +1,94 @@
+import type { ApiConfig } from './config.js';
+import { ApiError } from './errors.js';
+
+export interface PdpSubject {
+  id: string;
+  groups: string[];
+  claims: Record<string, unknown>;
+}
+
+export interface PdpItem {
+  resource: { type: string; id?: string };
+  action: string;
+}
+
+export interface PdpDecision {
+  decisionId: string;
+  allow: boolean;
+  revision: string | undefined;
+}
+
+function unavailable(detail: string, cause?: unknown): ApiError {
+  return new ApiError('pdp_unavailable', detail, {}, cause === undefined ? undefined : { cause });
+}
+
+// Only `allow === true` allows; anything else in the answer is a malformed decision.
+function decisionOf(value: unknown): PdpDecision {
+  const d = value as { decisionId?: unknown; allow?: unknown; revision?: unknown } | null;
+  if (!d || typeof d !== 'object' || typeof d.allow !== 'boolean' || typeof d.decisionId !== 'string' || !d.decisionId) {
+    throw unavailable('The policy decision point gave a malformed answer.');
+  }
+  return { decisionId: d.decisionId, allow: d.allow, revision: typeof d.revision === 'string' ? d.revision : undefined };
+}
+
+/**
+ * The PDP over HTTP. Node's fetch keeps connections alive (undici's pooled agent), so a
+ * decision costs one request on a warm socket; every call has a hard timeout and every
+ * failure, timeout, non-200 or malformed answer is a pdp_unavailable error: never an allow.
+ */
+export class PdpClient {
+  readonly #base: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+
+  constructor(config: Pick<ApiConfig, 'pdpUrl' | 'pdpClientToken' | 'pdpTimeoutMs'>) {
+    this.#base = config.pdpUrl;
+    this.#timeoutMs = config.pdpTimeoutMs;
+    this.#headers = { accept: 'application/json', ...(config.pdpClientToken ? { authorization: `Bearer ${config.pdpClientToken}` } : {}) };
+  }
+
+  async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const init: RequestInit = {
+      method,
+      headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(this.#timeoutMs),
+      redirect: 'error',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    };
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, init);
+    } catch (cause) {
+      const timedOut = (cause as Error).name === 'TimeoutError';
+      throw unavailable(timedOut ? 'The policy decision point did not answer in time.' : 'The policy decision point cannot be reached.', cause);
+    }
+    let parsed: unknown;
+    try {
+      // The timeout signal also covers reading the body.
+      parsed = await response.json();
+    } catch (cause) {
+      throw unavailable(`The policy decision point answered HTTP ${response.status} without JSON.`, cause);
+    }
+    if (response.status !== 200) throw unavailable(`The policy decision point answered HTTP ${response.status}.`);
+    return parsed;
+  }
+
+  async decide(subject: PdpSubject, item: PdpItem): Promise<PdpDecision> {
+    return decisionOf(await this.#call('POST', '/v1/decide', { subject, ...item }));
+  }
+
+  async decideBatch(subject: PdpSubject, items: PdpItem[]): Promise<PdpDecision[]> {
+    const answer = (await this.#call('POST', '/v1/decide/batch', { subject, items })) as { results?: unknown } | null;
+    if (!answer || !Array.isArray(answer.results) || answer.results.length !== items.length) {
+      throw unavailable('The policy decision point gave a malformed batch answer.');
+    }
+    return answer.results.map(decisionOf);
+  }
+
+  /** GET /v1/policies, passed through as the PDP gives it. */
+  async policies(): Promise<Record<string, unknown>> {
+    const body = await this.#call('GET', '/v1/policies');
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw unavailable('The policy decision point gave a malformed policy listing.');
+    return body as Record<string, unknown>;
+  }
+}

@@ -1,0 +1,96 @@
+import type { JSONSchemaType } from 'ajv';
+import type { Router } from '@koa/router';
+
+import { ApiError } from '../errors.js';
+import type { Authorize } from '../http/authorize.js';
+import { subjectOf } from '../http/authorize.js';
+import { jsonBody } from '../http/body.js';
+import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
+import type { PdpClient, PdpItem } from '../pdp-client.js';
+
+interface ChatRequest {
+  message: string;
+}
+
+const MAX_MESSAGE = 2000;
+const chatRequestSchema: JSONSchemaType<ChatRequest> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['message'],
+  properties: { message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE } },
+};
+
+const PAGES: Array<{ key: 'chat' | 'analytics' | 'admin'; item: PdpItem }> = [
+  { key: 'chat', item: { resource: { type: 'chat' }, action: 'read' } },
+  { key: 'analytics', item: { resource: { type: 'analytics' }, action: 'read' } },
+  { key: 'admin', item: { resource: { type: 'admin' }, action: 'read' } },
+];
+
+function userOf(ctx: ApiContext): AuthUser {
+  const user = ctx.state.user;
+  if (!user) throw new ApiError('token_missing');
+  return user;
+}
+
+/** A small echo-style assistant: enough to show that the request got through. */
+export function assistantReply(username: string, message: string): string {
+  const text = message.trim().replace(/\s+/g, ' ');
+  if (!text) return `I am listening, ${username}.`;
+  if (/^(hi|hello|hey)\b/i.test(text)) return `Hello ${username}! Ask me anything about the Oracle AI platform.`;
+  if (text.endsWith('?')) return `Good question, ${username}. In this demo I can only echo: "${text}"`;
+  const words = text.split(' ').length;
+  return `You said: "${text}" (${words} word${words === 1 ? '' : 's'}).`;
+}
+
+export interface AppRouteDeps {
+  authorize: Authorize;
+  pdp: PdpClient;
+}
+
+/** The protected routes: each names the (resource, action) it needs, and the PDP decides. */
+export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRouteDeps): void {
+  router.get('/api/me', async (ctx) => {
+    const user = userOf(ctx);
+    const results = await pdp.decideBatch(subjectOf(user), PAGES.map((page) => page.item));
+    const permissions = Object.fromEntries(PAGES.map((page, i) => [page.key, results[i]?.allow === true]));
+    ctx.body = {
+      user: { sub: user.sub, username: user.username, groups: user.groups },
+      permissions,
+      revision: results[0]?.revision ?? null,
+    };
+  });
+
+  router.get('/api/chat', authorize('chat', 'read'), (ctx) => {
+    const user = userOf(ctx);
+    ctx.body = {
+      messages: [
+        { role: 'assistant', text: `Hello ${user.username}, I am the Oracle AI assistant.` },
+        { role: 'assistant', text: 'You are here because the policy decision point allowed chat for you.' },
+      ],
+    };
+  });
+
+  router.post('/api/chat', authorize('chat', 'write'), jsonBody(chatRequestSchema), (ctx) => {
+    const { message } = ctx.state.body as ChatRequest;
+    ctx.body = { reply: assistantReply(userOf(ctx).username, message) };
+  });
+
+  router.get('/api/analytics', authorize('analytics', 'read'), (ctx) => {
+    // Figures move a little with the hour, so the page does not look frozen.
+    const hour = new Date().getUTCHours();
+    ctx.body = {
+      figures: [
+        { label: 'Chat sessions today', value: 1200 + hour * 37 },
+        { label: 'Median answer time', value: 1.8, unit: 's' },
+        { label: 'Answers rated helpful', value: 87, unit: '%' },
+        { label: 'Tokens served this month', value: 42.7, unit: 'M' },
+      ],
+    };
+  });
+
+  router.get('/api/admin/policies', authorize('admin', 'read'), async (ctx) => {
+    ctx.body = await pdp.policies();
+  });
+}
+
+export { chatRequestSchema };

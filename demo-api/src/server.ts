@@ -1,0 +1,53 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+
+import { createApp } from './app.js';
+import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
+
+export interface ApiHandle {
+  readonly url: string;
+  readonly config: ApiConfig;
+  close(): Promise<void>;
+}
+
+export interface StartApiOptions {
+  logger?: Logger;
+}
+
+/** Starts demo-api with `overrides` over the documented defaults; resolves once it listens. */
+export async function startApi(overrides: ApiConfigInput = {}, options: StartApiOptions = {}): Promise<ApiHandle> {
+  const config = buildApiConfig(overrides);
+  const logger = options.logger ?? pino({
+    name: 'demo-api',
+    level: config.logLevel,
+    // Belt and braces: nothing logs these, and if something ever does, they are cut.
+    redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
+  });
+  const app = createApp({ config, logger });
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (config.issuer.startsWith('http:')) logger.warn({ issuer: config.issuer }, 'the identity provider is plain http: fine on localhost for the demo, never in production');
+  if (!config.pdpClientToken) logger.warn('PDP_CLIENT_TOKEN is not set: calling the PDP without a caller token');
+  logger.info({ url, issuer: config.issuer, pdp: config.pdpUrl }, 'demo-api listening');
+  return {
+    url,
+    config,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

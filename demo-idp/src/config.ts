@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+import { IdpError } from './errors.js';
+
+/** Everything demo-idp needs, parsed and checked once at start. */
+export interface IdpConfig {
+  readonly host: string;
+  /** 0 picks a free port (tests). */
+  readonly port: number;
+  /** Undefined: http://<host>:<actual port>, known once listening. */
+  readonly issuer: string | undefined;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  /** The resource indicator and `aud` of access tokens. */
+  readonly apiAudience: string;
+  /** Scopes the API (resource server) knows; requested ones end up in the access token's `scope`. */
+  readonly apiScopes: readonly string[];
+  readonly usersFile: string;
+  readonly keysFile: string | undefined;
+  readonly cookieKeys: readonly string[];
+  readonly accessTokenTtl: number;
+  readonly logLevel: string;
+}
+
+export type IdpConfigInput = Partial<{ -readonly [K in keyof IdpConfig]: IdpConfig[K] }>;
+
+/** The users file shipped with the demo. */
+export const DEFAULT_USERS_FILE = fileURLToPath(new URL('../users.json', import.meta.url));
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 9000,
+  clientId: 'demo-api',
+  redirectUris: ['http://localhost:4200/auth/callback'],
+  postLogoutRedirectUris: ['http://localhost:4200/'],
+  apiAudience: 'http://localhost:3000/api',
+  apiScopes: ['api'],
+  accessTokenTtl: 900,
+  logLevel: 'info',
+} as const;
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  return value.split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Reads the IDP_* environment variables (documented in demo-idp/README.md) into a config input. */
+export function idpConfigFromEnv(env: NodeJS.ProcessEnv): IdpConfigInput {
+  const input: IdpConfigInput = {};
+  const set = <K extends keyof IdpConfigInput>(key: K, value: IdpConfigInput[K] | undefined): void => {
+    if (value !== undefined) input[key] = value;
+  };
+  set('host', nonEmpty(env.IDP_HOST));
+  set('port', nonEmpty(env.IDP_PORT) === undefined ? undefined : Number(env.IDP_PORT));
+  // The issuer is what browsers see, so the default names localhost, not the bind address.
+  set('issuer', nonEmpty(env.IDP_ISSUER) ?? `http://localhost:${input.port ?? DEFAULTS.port}`);
+  set('clientId', nonEmpty(env.IDP_CLIENT_ID));
+  set('clientSecret', nonEmpty(env.IDP_CLIENT_SECRET));
+  set('redirectUris', list(env.IDP_REDIRECT_URIS));
+  set('postLogoutRedirectUris', list(env.IDP_POST_LOGOUT_REDIRECT_URIS));
+  set('apiAudience', nonEmpty(env.IDP_API_AUDIENCE));
+  set('apiScopes', list(env.IDP_API_SCOPES?.replace(/\s+/g, ',')));
+  set('usersFile', nonEmpty(env.IDP_USERS_FILE));
+  set('keysFile', nonEmpty(env.IDP_KEYS_FILE));
+  set('cookieKeys', list(env.IDP_COOKIE_KEYS));
+  set('accessTokenTtl', nonEmpty(env.IDP_ACCESS_TOKEN_TTL) === undefined ? undefined : Number(env.IDP_ACCESS_TOKEN_TTL));
+  set('logLevel', nonEmpty(env.IDP_LOG_LEVEL ?? env.LOG_LEVEL));
+  return input;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
+/** Applies defaults and checks the whole config; throws one IdpError listing every problem. */
+export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
+  const problems: string[] = [];
+  const config: IdpConfig = {
+    host: input.host ?? DEFAULTS.host,
+    port: input.port ?? DEFAULTS.port,
+    issuer: input.issuer?.replace(/\/+$/, ''),
+    clientId: input.clientId ?? DEFAULTS.clientId,
+    clientSecret: input.clientSecret ?? '',
+    redirectUris: [...(input.redirectUris ?? DEFAULTS.redirectUris)],
+    postLogoutRedirectUris: [...(input.postLogoutRedirectUris ?? DEFAULTS.postLogoutRedirectUris)],
+    apiAudience: input.apiAudience ?? DEFAULTS.apiAudience,
+    apiScopes: [...(input.apiScopes ?? DEFAULTS.apiScopes)],
+    usersFile: input.usersFile ?? DEFAULT_USERS_FILE,
+    keysFile: input.keysFile,
+    // Random keys mean sessions do not survive a restart, which is right for a demo.
+    cookieKeys: [...(input.cookieKeys ?? [randomBytes(32).toString('base64url')])],
+    accessTokenTtl: input.accessTokenTtl ?? DEFAULTS.accessTokenTtl,
+    logLevel: input.logLevel ?? DEFAULTS.logLevel,
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.push('IDP_PORT must be an integer 0-65535');
+  if (config.issuer !== undefined && !isHttpUrl(config.issuer)) problems.push('IDP_ISSUER must be an http(s) URL');
+  // The provider is served at the root of its server; an issuer path would name endpoints that do not exist.
+  if (config.issuer !== undefined && isHttpUrl(config.issuer) && (new URL(config.issuer).search || new URL(config.issuer).pathname !== '/')) {
+    problems.push('IDP_ISSUER must be an origin (scheme://host[:port]) without path or query');
+  }
+  if (!config.clientId) problems.push('IDP_CLIENT_ID must not be empty');
+  if (config.clientSecret.length < 16) problems.push('IDP_CLIENT_SECRET is required (at least 16 characters; the start script generates one)');
+  if (config.redirectUris.length === 0 || !config.redirectUris.every(isHttpUrl)) problems.push('IDP_REDIRECT_URIS must be one or more http(s) URLs, comma-separated');
+  if (!config.postLogoutRedirectUris.every(isHttpUrl)) problems.push('IDP_POST_LOGOUT_REDIRECT_URIS must be http(s) URLs, comma-separated');
+  if (!isHttpUrl(config.apiAudience)) problems.push('IDP_API_AUDIENCE must be an absolute http(s) URL (a resource indicator)');
+  if (config.apiScopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) problems.push('IDP_API_SCOPES must be scope tokens');
+  if (config.cookieKeys.some((key) => key.length < 16)) problems.push('IDP_COOKIE_KEYS must be comma-separated secrets of at least 16 characters');
+  if (!Number.isInteger(config.accessTokenTtl) || config.accessTokenTtl < 30 || config.accessTokenTtl > 86400) problems.push('IDP_ACCESS_TOKEN_TTL must be an integer number of seconds, 30-86400');
+  if (!LOG_LEVELS.has(config.logLevel)) problems.push(`IDP_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (problems.length) throw new IdpError('config_invalid', problems.join('\n'));
+  return Object.freeze({
+    ...config,
+    redirectUris: Object.freeze(config.redirectUris),
+    postLogoutRedirectUris: Object.freeze(config.postLogoutRedirectUris),
+    apiScopes: Object.freeze(config.apiScopes),
+    cookieKeys: Object.freeze(config.cookieKeys),
+  });
+}

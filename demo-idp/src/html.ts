@@ -1,0 +1,84 @@
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (char) => ESCAPES[char] ?? char);
+}
+
+const STYLE = `
+  *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f3f4f6;color:#111827}
+  main{max-width:380px;margin:10vh auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.08)}
+  h1{font-size:1.4rem;margin:0 0 .25rem}p.sub{margin:0 0 1.5rem;color:#6b7280;font-size:.9rem}
+  label{display:block;font-size:.85rem;font-weight:600;margin:1rem 0 .25rem}
+  input{width:100%;padding:.6rem .75rem;border:1px solid #d1d5db;border-radius:8px;font:inherit}
+  input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}
+  button{margin-top:1.5rem;width:100%;padding:.7rem;border:0;border-radius:8px;background:#2563eb;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+  button.secondary{background:#e5e7eb;color:#111827;margin-top:.5rem}
+  .error{margin:1rem 0 0;padding:.6rem .75rem;border-radius:8px;background:#fef2f2;color:#991b1b;font-size:.9rem}
+  .hint{margin-top:1.5rem;font-size:.8rem;color:#6b7280}code{background:#f3f4f6;padding:0 .25rem;border-radius:4px}
+  a{color:#2563eb}`;
+
+/** The page frame; `body` must already be escaped HTML. */
+export function page(title: string, body: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export interface LoginPageInput {
+  uid: string;
+  clientName: string;
+  login?: string;
+  error?: string;
+}
+
+/** The login form: `login`, `password` and one submit button, posting under /interaction/<uid>. */
+export function loginPage({ uid, clientName, login, error }: LoginPageInput): string {
+  const action = `/interaction/${encodeURIComponent(uid)}/login`;
+  return page('Sign in', `
+<h1>Sign in</h1>
+<p class="sub">to continue to ${escapeHtml(clientName)}</p>
+<form method="post" action="${escapeHtml(action)}" autocomplete="off">
+  <label for="login">Username</label>
+  <input id="login" name="login" type="text" required autofocus autocapitalize="off" spellcheck="false" maxlength="64" value="${escapeHtml(login ?? '')}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" required maxlength="256">
+  ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+  <button type="submit">Sign in</button>
+</form>
+<p class="hint">Demo users: <code>alice</code>, <code>bob</code>, <code>carol</code>; the password is <code>demo</code>.</p>
+<p class="hint"><a href="/interaction/${escapeHtml(encodeURIComponent(uid))}/abort">Cancel</a></p>`);
+}
+
+/** The sign-out confirmation; `form` is oidc-provider's hidden form (id op.logoutForm, with its xsrf token). */
+export function logoutPage(host: string, form: string): string {
+  return page('Sign out', `
+<h1>Sign out</h1>
+<p class="sub">Sign out of the demo identity provider at ${escapeHtml(host)}?</p>
+${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<button class="secondary" type="submit" form="op.logoutForm">Stay signed in</button>`);
+}
+
+export function loggedOutPage(): string {
+  return page('Signed out', `<h1>Signed out</h1><p class="sub">You have been signed out of the demo identity provider.</p>`);
+}
+
+export function errorPage(title: string, details: Record<string, unknown>): string {
+  const rows = Object.entries(details)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(value)}</p>`)
+    .join('\n');
+  return page(title, `<h1>${escapeHtml(title)}</h1>\n${rows}`);
+}

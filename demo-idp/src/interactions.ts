@@ -1,0 +1,135 @@
+import type { Middleware, Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Logger } from 'pino';
+
+import { errorPage, loginPage } from './html.js';
+import type { UserStore } from './users.js';
+
+const ROUTE = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|abort))?$/;
+const MAX_FORM_BYTES = 8 * 1024;
+const INVALID_LOGIN = 'Invalid username or password.';
+
+class FormTooLarge extends Error {}
+
+/** Reads an application/x-www-form-urlencoded body, refusing more than a login form needs. */
+async function readForm(ctx: Context): Promise<URLSearchParams> {
+  if (!ctx.is('application/x-www-form-urlencoded')) return new URLSearchParams();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) throw new FormTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+// The login page must not be framed (clickjacking) and runs no script at all.
+function pageHeaders(ctx: Context): void {
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.type = 'html';
+}
+
+/**
+ * The login and consent steps (oidc-provider's "interactions"), replacing its dev pages:
+ * a plain login form checked against the users file, and automatic consent for the demo client.
+ */
+export function interactionRoutes(provider: Provider, users: UserStore, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const match = ROUTE.exec(ctx.path);
+    if (!match) return next();
+    const [, uid = '', step] = match;
+    pageHeaders(ctx);
+    try {
+      const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+      if (interaction.uid !== uid) throw Object.assign(new Error('interaction mismatch'), { name: 'SessionNotFound' });
+      const { prompt, params } = interaction;
+      const clientId = String(params.client_id ?? '');
+      const client = await provider.Client.find(clientId);
+      const clientName = client?.clientName ?? clientId;
+
+      if (ctx.method === 'GET' && step === 'abort') {
+        const to = await provider.interactionResult(ctx.req, ctx.res, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' }, { mergeWithLastSubmission: false });
+        ctx.status = 303;
+        ctx.redirect(to);
+        return;
+      }
+
+      if (ctx.method === 'GET' && step === undefined) {
+        if (prompt.name === 'login') {
+          ctx.body = loginPage({ uid, clientName, ...(typeof params.login_hint === 'string' ? { login: params.login_hint } : {}) });
+          return;
+        }
+        if (prompt.name === 'consent') {
+          // Consent is automatic: the demo has one first-party client. Grant exactly what is missing.
+          const { details } = prompt;
+          const accountId = interaction.session?.accountId;
+          if (!accountId) throw Object.assign(new Error('no session'), { name: 'SessionNotFound' });
+          const grant = interaction.grantId
+            ? await provider.Grant.find(interaction.grantId)
+            : new provider.Grant({ accountId, clientId });
+          if (!grant) throw Object.assign(new Error('grant not found'), { name: 'SessionNotFound' });
+          const missingScope = details.missingOIDCScope as string[] | undefined;
+          const missingClaims = details.missingOIDCClaims as string[] | undefined;
+          const missingResource = details.missingResourceScopes as Record<string, string[]> | undefined;
+          if (missingScope?.length) grant.addOIDCScope(missingScope.join(' '));
+          if (missingClaims?.length) grant.addOIDCClaims(missingClaims);
+          for (const [indicator, scopes] of Object.entries(missingResource ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+          const grantId = await grant.save();
+          const to = await provider.interactionResult(ctx.req, ctx.res, { consent: interaction.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+          ctx.status = 303;
+          ctx.redirect(to);
+          return;
+        }
+        ctx.status = 400;
+        ctx.body = errorPage('Sign-in error', { error: 'unsupported prompt' });
+        return;
+      }
+
+      if (ctx.method === 'POST' && step === 'login') {
+        if (prompt.name !== 'login') {
+          ctx.status = 400;
+          ctx.body = errorPage('Sign-in error', { error: 'This sign-in step is already done. Start again from the application.' });
+          return;
+        }
+        const form = await readForm(ctx);
+        const login = (form.get('login') ?? '').trim().slice(0, 64);
+        const password = (form.get('password') ?? '').slice(0, 256);
+        const user = login && password ? await users.authenticate(login, password) : undefined;
+        if (!user) {
+          logger.info({ uid }, 'login refused');
+          ctx.status = 401;
+          ctx.body = loginPage({ uid, clientName, login, error: INVALID_LOGIN });
+          return;
+        }
+        logger.info({ uid, sub: user.username }, 'login');
+        const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
+        ctx.status = 303;
+        ctx.redirect(to);
+        return;
+      }
+
+      ctx.status = 405;
+      ctx.body = errorPage('Method not allowed', {});
+    } catch (err) {
+      if (err instanceof FormTooLarge) {
+        ctx.status = 413;
+        ctx.body = errorPage('Sign-in error', { error: 'The form is too large.' });
+        return;
+      }
+      const name = (err as Error).name;
+      if (name === 'SessionNotFound' || name === 'InvalidRequest') {
+        // An expired or foreign interaction: tell the user to start again, never a 500.
+        ctx.status = 400;
+        ctx.body = errorPage('Sign-in expired', { error: 'This sign-in has expired or is not valid here. Go back to the application and sign in again.' });
+        return;
+      }
+      logger.error({ err }, 'interaction failed');
+      ctx.status = 500;
+      ctx.body = errorPage('Sign-in error', { error: 'Something went wrong. Try again.' });
+    }
+  };
+}

@@ -1,0 +1,137 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Logger } from 'pino';
+
+import type { IdpConfig } from './config.js';
+import { errorPage, loggedOutPage, logoutPage } from './html.js';
+import type { PrivateJwks } from './keys.js';
+import type { DemoUser, UserStore } from './users.js';
+
+export interface ProviderDeps {
+  config: IdpConfig;
+  issuer: string;
+  users: UserStore;
+  jwks: PrivateJwks;
+  logger: Logger;
+}
+
+/** The claims of a user, for the ID token (filtered by scope) and the access token. */
+export function profileClaims(user: DemoUser): Record<string, unknown> {
+  return {
+    sub: user.username,
+    preferred_username: user.username,
+    groups: [...user.groups],
+    ...(user.name !== undefined ? { name: user.name } : {}),
+    ...(user.email !== undefined ? { email: user.email, email_verified: true } : {}),
+    ...user.claims,
+  };
+}
+
+/**
+ * Builds the oidc-provider instance. Every option that matters for security is set here on
+ * purpose; see demo-idp/README.md for why each one is so.
+ */
+export function createProvider({ config, issuer, users, jwks, logger }: ProviderDeps): Provider {
+  const audience = config.apiAudience;
+  const apiScope = config.apiScopes.join(' ');
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+        client_name: 'Oracle AI demo',
+        redirect_uris: [...config.redirectUris],
+        post_logout_redirect_uris: [...config.postLogoutRedirectUris],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+      },
+    ],
+    // Generated at start or read from IDP_KEYS_FILE; the first RS256 key signs.
+    jwks: jwks as Configuration['jwks'],
+    cookies: {
+      // Own names, so a second service on localhost (another IdP, the API) cannot collide.
+      names: { session: 'demo_idp_session', interaction: 'demo_idp_interaction', resume: 'demo_idp_resume' },
+      keys: [...config.cookieKeys],
+    },
+    // Code flow for a confidential client: PKCE (S256 only, the provider's default) is still required.
+    pkce: { required: () => true },
+    responseTypes: ['code'],
+    scopes: ['openid', 'profile', 'email', ...config.apiScopes],
+    claims: {
+      openid: ['sub'],
+      profile: ['preferred_username', 'name', 'groups', ...users.customClaimNames()],
+      email: ['email', 'email_verified'],
+    },
+    // The ID token itself carries the profile claims (the demo API has no userinfo call).
+    conformIdTokenClaims: false,
+    findAccount: async (_ctx, sub) => {
+      const user = users.find(sub);
+      if (!user) return undefined;
+      return { accountId: user.username, claims: async () => profileClaims(user) as { sub: string } };
+    },
+    extraTokenClaims: async (_ctx, token) => {
+      if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
+      const user = users.find(token.accountId);
+      if (!user) return undefined;
+      return { preferred_username: user.username, groups: [...user.groups], ...user.claims };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      // The demo client reads nothing from userinfo; fewer endpoints, less to attack.
+      userinfo: { enabled: false },
+      introspection: { enabled: false },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator) => {
+          if (resourceIndicator !== audience) throw new errors.InvalidTarget();
+          return {
+            scope: apiScope,
+            audience,
+            accessTokenTTL: config.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        // A confirmation page, not an auto-submit: without it any site could sign the user out.
+        logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
+          ctx.type = 'html';
+          ctx.body = logoutPage(ctx.host, form);
+        },
+        postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
+          ctx.type = 'html';
+          ctx.body = loggedOutPage();
+        },
+      },
+    },
+    ttl: {
+      AccessToken: config.accessTokenTtl,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 8 * 3600,
+      Grant: 8 * 3600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: (ctx, out, error) => {
+      // Bad requests are logged without request parameters: they may hold codes.
+      logger.warn({ error: out.error, status: ctx.status, path: ctx.path, err: error instanceof Error ? error.message : undefined }, 'oidc error');
+      ctx.type = 'html';
+      ctx.body = errorPage('Sign-in error', { error: out.error, description: out.error_description });
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  // Plain http on localhost: trusting X-Forwarded-* would let anyone claim https.
+  provider.proxy = false;
+  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server_error'));
+  provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error ?? err.message }, 'token request refused'));
+  return provider;
+}

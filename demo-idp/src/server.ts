@@ -1,0 +1,112 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type Provider from 'oidc-provider';
+import { pino, type Logger } from 'pino';
+
+import { buildIdpConfig, type IdpConfigInput } from './config.js';
+import { interactionRoutes } from './interactions.js';
+import { loadOrCreateJwks, rotateJwks, type PrivateJwks } from './keys.js';
+import { createProvider } from './provider.js';
+import { UserStore } from './users.js';
+
+export interface StartIdpOptions extends IdpConfigInput {
+  /** Users to serve instead of reading `usersFile`. */
+  users?: UserStore;
+  /** A private JWKS to use instead of generating one or reading `keysFile`. */
+  jwks?: PrivateJwks;
+  logger?: Logger;
+}
+
+export interface IdpHandle {
+  readonly issuer: string;
+  /** Where the server listens (equals the issuer unless IDP_ISSUER names another host). */
+  readonly url: string;
+  /** Key ids in the published JWKS, the signing one first. */
+  kids(): string[];
+  /**
+   * Publishes a new RS256 signing key first in the JWKS, so new tokens carry its kid, and keeps
+   * the previous keys published for tokens already issued.
+   */
+  rotateKeys(): Promise<{ kid: string }>;
+  close(): Promise<void>;
+}
+
+function origin(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Starts the demo OpenID Provider; resolves once it listens. */
+export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle> {
+  const { users: givenUsers, jwks: givenJwks, logger: givenLogger, ...input } = options;
+  const config = buildIdpConfig(input);
+  const logger = givenLogger ?? pino({ name: 'demo-idp', level: config.logLevel });
+  const users = givenUsers ?? UserStore.fromFile(config.usersFile);
+  let jwks: PrivateJwks;
+  if (givenJwks) {
+    jwks = givenJwks;
+  } else {
+    const loaded = await loadOrCreateJwks(config.keysFile);
+    jwks = loaded.jwks;
+    logger.info({ source: loaded.source, kids: jwks.keys.map((key) => key.kid) }, 'signing keys ready');
+  }
+
+  // oidc-provider reads its keys once, at construction; rotating means a new Provider over
+  // the same storage (its memory adapter is shared by every instance in the process) and the
+  // same cookie keys, so sessions and codes in flight carry over.
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  let issuer = '';
+  const build = (keys: PrivateJwks): void => {
+    const provider: Provider = createProvider({ config, issuer, users, jwks: keys, logger });
+    provider.use(interactionRoutes(provider, users, logger));
+    handler = provider.callback();
+  };
+
+  const server = createServer((req, res) => {
+    if (handler) {
+      handler(req, res);
+    } else {
+      res.statusCode = 503;
+      res.end();
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = origin(config.host, port);
+  issuer = config.issuer ?? url;
+  build(jwks);
+
+  if (issuer.startsWith('http:')) {
+    logger.warn({ issuer }, 'demo-idp serves plain http: fine on localhost for the demo, never in production (cookies cannot be Secure, tokens travel in clear)');
+  }
+  logger.info({ url, issuer }, 'demo-idp listening');
+
+  return {
+    issuer,
+    url,
+    kids: () => jwks.keys.map((key) => String(key.kid)),
+    async rotateKeys() {
+      jwks = await rotateJwks(jwks);
+      if (config.keysFile) writeFileSync(config.keysFile, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o600 });
+      build(jwks);
+      const kid = String(jwks.keys[0]?.kid);
+      logger.info({ kid, kids: jwks.keys.map((key) => key.kid) }, 'signing key rotated');
+      return { kid };
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

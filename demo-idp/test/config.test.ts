@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { buildIdpConfig, idpConfigFromEnv, IdpError, UserStore, hashPassword } from '../src/index.js';
+import { escapeHtml } from '../src/html.js';
+import { loadOrCreateJwks } from '../src/keys.js';
+
+describe('config', () => {
+  it('requires a client secret', () => {
+    expect(() => buildIdpConfig({})).toThrow(IdpError);
+    expect(() => buildIdpConfig({})).toThrow(/IDP_CLIENT_SECRET/);
+  });
+
+  it('reads the documented env with its defaults', () => {
+    const config = buildIdpConfig(idpConfigFromEnv({ IDP_CLIENT_SECRET: 's'.repeat(20) }));
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 9000,
+      issuer: 'http://localhost:9000',
+      clientId: 'demo-api',
+      redirectUris: ['http://localhost:4200/auth/callback'],
+      postLogoutRedirectUris: ['http://localhost:4200/'],
+      apiAudience: 'http://localhost:3000/api',
+      accessTokenTtl: 900,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(config.cookieKeys).toHaveLength(1);
+  });
+
+  it('refuses an issuer with a path', () => {
+    expect(() => buildIdpConfig({ clientSecret: 's'.repeat(20), issuer: 'http://localhost:9000/oidc' })).toThrow(/IDP_ISSUER/);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      buildIdpConfig(idpConfigFromEnv({ IDP_PORT: 'x', IDP_ISSUER: 'ftp://a', IDP_ACCESS_TOKEN_TTL: '5' }));
+      expect.unreachable();
+    } catch (err) {
+      expect((err as IdpError).code).toBe('config_invalid');
+      expect((err as Error).message.split('\n').length).toBeGreaterThanOrEqual(4);
+    }
+  });
+});
+
+describe('users', () => {
+  it('the shipped users file has alice, bob and carol with password "demo"', async () => {
+    const users = UserStore.fromFile(new URL('../users.json', import.meta.url).pathname);
+    for (const name of ['alice', 'bob', 'carol']) {
+      expect(await users.authenticate(name, 'demo')).toMatchObject({ username: name });
+      expect(await users.authenticate(name, 'Demo')).toBeUndefined();
+    }
+    expect(users.find('alice')?.groups).toEqual(['oracle-ai-users']);
+    expect(users.find('bob')?.groups).toEqual([]);
+    expect(users.find('carol')?.groups).toEqual(['oracle-ai-admins']);
+    expect(await users.authenticate('nobody', 'demo')).toBeUndefined();
+  });
+
+  it('refuses a malformed users file with the pointer of each problem', async () => {
+    const good = await hashPassword('x');
+    expect(() => UserStore.fromJSON({ users: [{ username: 'a b', passwordHash: good }, { username: 'ok', groups: 'x', passwordHash: 'plain' }] })).toThrow(
+      /\/users\/0\/username[\s\S]*\/users\/1\/groups[\s\S]*\/users\/1\/passwordHash/,
+    );
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes every character that can break out of text or an attribute', () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&\``)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&#96;');
+  });
+});
+
+describe('IDP_KEYS_FILE', () => {
+  it('is generated once (mode 0600), then read back with the same keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'demo-idp-keys-'));
+    try {
+      const file = join(dir, 'idp.jwks.json');
+      const first = await loadOrCreateJwks(file);
+      expect(first.source).toBe('generated-and-saved');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const second = await loadOrCreateJwks(file);
+      expect(second.source).toBe('file');
+      expect(second.jwks.keys.map((k) => k.kid)).toEqual(first.jwks.keys.map((k) => k.kid));
+
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ keys: [{ kty: 'RSA', n: 'x', e: 'AQAB' }] }));
+      await expect(loadOrCreateJwks(bad)).rejects.toMatchObject({ code: 'keys_invalid' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

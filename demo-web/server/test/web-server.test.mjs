@@ -1,0 +1,152 @@
+// @ts-check
+// demo-web's server against a real upstream on an ephemeral port: static files, SPA fallback,
+// security headers, and the /api proxy (cookies, bodies, API down).
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../config.mjs';
+import { startWebServer } from '../web-server.mjs';
+
+/** @type {string} */ let root;
+/** @type {http.Server} */ let api;
+/** @type {{ url: string, close(): Promise<void> }} */ let web;
+/** @type {{ url: string, close(): Promise<void> }} */ let webWithoutApi;
+/** @type {{ method?: string, url?: string, headers: http.IncomingHttpHeaders, body: string }[]} */
+const seen = [];
+
+/** @param {http.Server} server @returns {Promise<number>} */
+function listen(server) {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    }),
+  );
+}
+
+before(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'demo-web-'));
+  await writeFile(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
+  await writeFile(path.join(root, 'main-ABCD1234.js'), 'console.log(1)');
+  await mkdir(path.join(root, 'sub'));
+  await writeFile(path.join(root, '..', `${path.basename(root)}-secret.txt`), 'secret');
+
+  api = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    seen.push({ method: req.method, url: req.url, headers: req.headers, body });
+    res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': ['txn=abc; Path=/api; HttpOnly; SameSite=Lax'] });
+    res.end(JSON.stringify({ ok: true }));
+  });
+  const apiPort = await listen(api);
+  web = await startWebServer(loadConfig({ WEB_PORT: '0', API_URL: `http://127.0.0.1:${apiPort}`, WEB_ROOT: root }));
+  // A port that was free a moment ago: nothing answers there.
+  const probe = http.createServer();
+  const deadPort = await listen(probe);
+  await new Promise((resolve) => probe.close(resolve));
+  webWithoutApi = await startWebServer(loadConfig({ WEB_PORT: '0', API_URL: `http://127.0.0.1:${deadPort}`, WEB_ROOT: root }));
+});
+
+after(async () => {
+  await web?.close();
+  await webWithoutApi?.close();
+  await new Promise((resolve) => api?.close(resolve));
+  await rm(`${root}-secret.txt`, { force: true });
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('static files', () => {
+  it('serves index.html with a strict CSP and the other security headers', async () => {
+    const res = await fetch(`${web.url}/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'self'", "form-action 'self'"]) {
+      assert.ok(csp.includes(d), `${d} in ${csp}`);
+    }
+    assert.ok(!csp.includes('unsafe'), csp);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(res.headers.get('cache-control'), 'no-cache');
+  });
+
+  it('falls back to index.html for app routes (deep links)', async () => {
+    const res = await fetch(`${web.url}/chat?x=1`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /<title>app<\/title>/);
+  });
+
+  it('caches hashed bundles for good and gives a missing file a 404, not the app', async () => {
+    const js = await fetch(`${web.url}/main-ABCD1234.js`);
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.match(js.headers.get('cache-control') ?? '', /immutable/);
+    const missing = await fetch(`${web.url}/missing-1234.js`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it('never serves a file outside the build directory', async () => {
+    const name = `${path.basename(root)}-secret.txt`;
+    for (const p of [`/..%2f${name}`, `/sub/..%2f..%2f${name}`, `/%2e%2e/${name}`]) {
+      /** @type {{ status?: number, body: string }} */
+      const res = await new Promise((resolve, reject) => {
+        http.get(`${web.url}${p}`, (r) => {
+          let body = '';
+          r.on('data', (c) => (body += c));
+          r.on('end', () => resolve({ status: r.statusCode, body }));
+        }).on('error', reject);
+      });
+      assert.ok(!res.body.includes('secret'), `${p} leaked the file`);
+    }
+  });
+
+  it('answers 405 to a POST outside /api', async () => {
+    const res = await fetch(`${web.url}/chat`, { method: 'POST' });
+    assert.equal(res.status, 405);
+  });
+});
+
+describe('/api proxy', () => {
+  it('passes method, path, query, body and headers through, and Set-Cookie back', async () => {
+    const res = await fetch(`${web.url}/api/token?a=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t', cookie: 'txn=xyz' },
+      body: JSON.stringify({ code: 'c', state: 's' }),
+    });
+    assert.equal(res.status, 201);
+    assert.deepEqual(await res.json(), { ok: true });
+    assert.equal(res.headers.get('set-cookie'), 'txn=abc; Path=/api; HttpOnly; SameSite=Lax');
+    const last = seen.at(-1);
+    assert.equal(last?.method, 'POST');
+    assert.equal(last?.url, '/api/token?a=1');
+    assert.equal(last?.body, '{"code":"c","state":"s"}');
+    assert.equal(last?.headers.authorization, 'Bearer t');
+    assert.equal(last?.headers.cookie, 'txn=xyz');
+  });
+
+  it('answers 502 problem+json when demo-api is down', async () => {
+    const res = await fetch(`${webWithoutApi.url}/api/me`);
+    assert.equal(res.status, 502);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json');
+    const body = /** @type {{ status: number, title: string }} */ (await res.json());
+    assert.equal(body.status, 502);
+    assert.equal(body.title, 'Bad Gateway');
+  });
+});
+
+describe('config', () => {
+  it('refuses a bad port or API URL at start', () => {
+    assert.throws(() => loadConfig({ WEB_PORT: 'abc' }), /WEB_PORT/);
+    assert.throws(() => loadConfig({ API_URL: 'ftp://x' }), /API_URL/);
+    assert.throws(() => loadConfig({ API_URL: 'not a url' }), /API_URL/);
+  });
+
+  it('has documented defaults', () => {
+    const c = loadConfig({});
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.port, 4200);
+    assert.equal(c.apiUrl.href, 'http://127.0.0.1:3000/');
+  });
+});

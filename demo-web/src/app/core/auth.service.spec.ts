@@ -1,0 +1,118 @@
+import { TestBed } from '@angular/core/testing';
+import { describe, expect, it } from 'vitest';
+import { AuthService, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { ALICE, nextRequest, setup } from './testing';
+
+const AUTHORIZE_URL = 'http://127.0.0.1:9000/auth?client_id=demo-api&state=s';
+
+describe('AuthService', () => {
+  it('login remembers the page, asks /api/authorize without a token and leaves for the IdP', async () => {
+    const { http, leaveTo } = setup();
+    const auth = TestBed.inject(AuthService);
+    const done = auth.login('/chat?x=1');
+    const req = await nextRequest(http, '/api/authorize');
+    expect(req.request.headers.has('Authorization')).toBe(false);
+    req.flush({ authorize_url: AUTHORIZE_URL });
+    await done;
+    expect(leaveTo).toHaveBeenCalledWith(AUTHORIZE_URL);
+    expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/chat?x=1');
+    expect(auth.leaving()).toBe('login');
+  });
+
+  it('login refuses an authorize_url that is not http(s)', async () => {
+    const { http, leaveTo } = setup();
+    const auth = TestBed.inject(AuthService);
+    const done = auth.login('/');
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'javascript:alert(1)' });
+    await expect(done).rejects.toMatchObject({ code: 'unexpected_response' });
+    expect(leaveTo).not.toHaveBeenCalled();
+    expect(auth.leaving()).toBeNull();
+  });
+
+  it('completeLogin posts code and state, keeps the token in sessionStorage only, loads /api/me and returns to the page first asked for', async () => {
+    const { http } = setup();
+    sessionStorage.setItem(RETURN_URL_KEY, '/analytics');
+    const auth = TestBed.inject(AuthService);
+    const done = auth.completeLogin('the-code', 'the-state');
+    const tokenReq = await nextRequest(http, '/api/token');
+    expect(tokenReq.request.method).toBe('POST');
+    expect(tokenReq.request.body).toEqual({ code: 'the-code', state: 'the-state' });
+    tokenReq.flush({ access_token: 'tok-1', expires_in: 900 });
+    const meReq = await nextRequest(http, '/api/me');
+    expect(meReq.request.headers.get('Authorization')).toBe('Bearer tok-1');
+    meReq.flush(ALICE);
+    await expect(done).resolves.toBe('/analytics');
+    expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-1');
+    expect(localStorage.length).toBe(0);
+    expect(sessionStorage.getItem(RETURN_URL_KEY)).toBeNull();
+    expect(auth.me()).toEqual(ALICE);
+    expect(auth.may('chat')).toBe(true);
+    expect(auth.may('admin')).toBe(false);
+  });
+
+  it('completeLogin never returns to another site, whatever was stored', async () => {
+    const { http } = setup();
+    sessionStorage.setItem(RETURN_URL_KEY, '//evil.example/phish');
+    const done = TestBed.inject(AuthService).completeLogin('c', 's');
+    (await nextRequest(http, '/api/token')).flush({ access_token: 'tok' });
+    (await nextRequest(http, '/api/me')).flush(ALICE);
+    await expect(done).resolves.toBe('/');
+  });
+
+  it('completeLogin fails without storing anything when the exchange is refused', async () => {
+    const { http } = setup();
+    const done = TestBed.inject(AuthService).completeLogin('c', 'bad-state');
+    (await nextRequest(http, '/api/token')).flush(
+      { title: 'Bad Request', status: 400, detail: 'state does not match' },
+      { status: 400, statusText: 'Bad Request' },
+    );
+    await expect(done).rejects.toMatchObject({ status: 400 });
+    expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
+    http.expectNone('/api/authorize');
+  });
+
+  it('completeLogin does not loop back to the IdP when the API refuses the brand-new token', async () => {
+    const { http, leaveTo } = setup();
+    const auth = TestBed.inject(AuthService);
+    const done = auth.completeLogin('c', 's');
+    (await nextRequest(http, '/api/token')).flush({ access_token: 'fresh-but-refused' });
+    (await nextRequest(http, '/api/me')).flush(null, { status: 401, statusText: 'Unauthorized' });
+    await expect(done).rejects.toMatchObject({ status: 401 });
+    expect(auth.signedIn()).toBe(false);
+    expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
+    await new Promise((r) => setTimeout(r, 20));
+    http.expectNone('/api/authorize');
+    expect(leaveTo).not.toHaveBeenCalled();
+  });
+
+  it('a token in sessionStorage survives a reload (a new service instance)', () => {
+    setup({ token: 'kept' });
+    const auth = TestBed.inject(AuthService);
+    expect(auth.signedIn()).toBe(true);
+    expect(auth.token()).toBe('kept');
+  });
+
+  it('ensureMe shares one /api/me request between concurrent callers', async () => {
+    const { http } = setup({ token: 'tok' });
+    const auth = TestBed.inject(AuthService);
+    const a = auth.ensureMe();
+    const b = auth.ensureMe();
+    (await nextRequest(http, '/api/me')).flush(ALICE);
+    await expect(Promise.all([a, b])).resolves.toEqual([ALICE, ALICE]);
+    await auth.ensureMe();
+    http.verify();
+  });
+
+  it('logout forgets the token before asking /api/logout, then goes to the IdP end-session URL', async () => {
+    const { http, leaveTo } = setup({ token: 'tok' });
+    const auth = TestBed.inject(AuthService);
+    const done = auth.logout();
+    expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
+    expect(auth.signedIn()).toBe(false);
+    const req = await nextRequest(http, '/api/logout');
+    expect(req.request.headers.has('Authorization')).toBe(false);
+    req.flush({ logout_url: 'http://127.0.0.1:9000/session/end?client_id=demo-api' });
+    await done;
+    expect(leaveTo).toHaveBeenCalledWith('http://127.0.0.1:9000/session/end?client_id=demo-api');
+  });
+});

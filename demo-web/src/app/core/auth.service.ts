@@ -1,0 +1,152 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, computed, inject, signal } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import type { AuthorizeResponse, LogoutResponse, Me, Page, TokenResponse } from './api-types';
+import { FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
+import { authFlowContext } from './http-context';
+import { isHttpUrl, safeReturnUrl } from './urls';
+
+export const TOKEN_KEY = 'demo-web.access_token';
+export const RETURN_URL_KEY = 'demo-web.return_url';
+
+/** The API answered something the app cannot use (e.g. no authorize_url): fail loudly, never guess. */
+export class UnexpectedResponseError extends Error {
+  readonly code = 'unexpected_response';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedResponseError';
+  }
+}
+
+/**
+ * The signed-in state: the access token (sessionStorage only), the user and what the PDP lets
+ * them do (`/api/me`), and the login/logout round trips through demo-api and the IdP.
+ */
+@Injectable({ providedIn: 'root' })
+export class AuthService {
+  readonly #http = inject(HttpClient);
+  readonly #storage = inject(TOKEN_STORAGE);
+  readonly #leaveTo = inject(FULL_PAGE_NAVIGATION);
+
+  readonly #token = signal<string | null>(this.#storage.getItem(TOKEN_KEY));
+  readonly #me = signal<Me | null>(null);
+  readonly #leaving = signal<'login' | 'logout' | null>(null);
+  #meRequest: Promise<Me> | null = null;
+
+  readonly token = this.#token.asReadonly();
+  readonly me = this.#me.asReadonly();
+  readonly signedIn = computed(() => this.#token() !== null);
+  /** Set once the browser is on its way to the IdP, so the page can say so instead of going blank. */
+  readonly leaving = this.#leaving.asReadonly();
+
+  may(page: Page): boolean {
+    return this.#me()?.permissions[page] === true;
+  }
+
+  /** Remembers where to come back to, asks demo-api for the IdP's authorize URL, and goes there. */
+  async login(returnTo: string): Promise<void> {
+    this.#storage.setItem(RETURN_URL_KEY, safeReturnUrl(returnTo));
+    this.#leaving.set('login');
+    try {
+      const body = await firstValueFrom(
+        this.#http.get<AuthorizeResponse>('/api/authorize', { context: authFlowContext() }),
+      );
+      if (!isHttpUrl(body?.authorize_url)) {
+        throw new UnexpectedResponseError('demo-api did not return an http(s) authorize_url');
+      }
+      this.#leaveTo(body.authorize_url);
+    } catch (error) {
+      this.#leaving.set(null);
+      throw error;
+    }
+  }
+
+  /** Where a login started now would return to (kept while the IdP round trip is under way). */
+  pendingReturnUrl(): string {
+    return safeReturnUrl(this.#storage.getItem(RETURN_URL_KEY));
+  }
+
+  /** A token the API no longer accepts: forget it and log in again, coming back to `returnTo`. */
+  signInAgain(returnTo: string): Promise<void> {
+    this.#forgetSession();
+    return this.login(returnTo);
+  }
+
+  /**
+   * Finishes the code flow: demo-api checks `state` against its transaction cookie and exchanges
+   * the code. Resolves to the app URL the user first asked for.
+   */
+  async completeLogin(code: string, state: string): Promise<string> {
+    const body = await firstValueFrom(
+      this.#http.post<TokenResponse>('/api/token', { code, state }, { context: authFlowContext() }),
+    );
+    if (typeof body?.access_token !== 'string' || body.access_token === '') {
+      throw new UnexpectedResponseError('demo-api did not return an access_token');
+    }
+    this.#forgetSession();
+    this.#storage.setItem(TOKEN_KEY, body.access_token);
+    this.#token.set(body.access_token);
+    try {
+      // As a login request: a 401 here means the API refuses brand-new tokens (issuer or audience
+      // misconfigured); signing in again would loop between the app and the IdP forever.
+      this.#me.set(await firstValueFrom(this.#http.get<Me>('/api/me', { context: authFlowContext() })));
+    } catch (error) {
+      this.#forgetSession();
+      throw error;
+    }
+    const returnTo = safeReturnUrl(this.#storage.getItem(RETURN_URL_KEY));
+    this.#storage.removeItem(RETURN_URL_KEY);
+    return returnTo;
+  }
+
+  /** The user and their permissions, fetched once per token (concurrent callers share one request). */
+  ensureMe(): Promise<Me> {
+    const known = this.#me();
+    if (known) return Promise.resolve(known);
+    if (!this.#meRequest) {
+      const tokenAtStart = this.#token();
+      const request = firstValueFrom(this.#http.get<Me>('/api/me')).then(
+        (me) => {
+          // A login or logout that happened meanwhile wins over this stale answer.
+          if (this.#token() === tokenAtStart) this.#me.set(me);
+          return me;
+        },
+        (error: unknown) => {
+          if (this.#meRequest === request) this.#meRequest = null;
+          throw error;
+        },
+      );
+      this.#meRequest = request;
+    }
+    return this.#meRequest;
+  }
+
+  /**
+   * Forgets the token first (so nothing can use it any more), then ends the IdP session through
+   * its end-session URL, which brings the browser back to the signed-out home.
+   */
+  async logout(): Promise<void> {
+    this.#forgetSession();
+    this.#storage.removeItem(RETURN_URL_KEY);
+    this.#leaving.set('logout');
+    try {
+      const body = await firstValueFrom(
+        this.#http.get<LogoutResponse>('/api/logout', { context: authFlowContext() }),
+      );
+      if (!isHttpUrl(body?.logout_url)) {
+        throw new UnexpectedResponseError('demo-api did not return an http(s) logout_url');
+      }
+      this.#leaveTo(body.logout_url);
+    } catch (error) {
+      this.#leaving.set(null);
+      throw error;
+    }
+  }
+
+  #forgetSession(): void {
+    this.#storage.removeItem(TOKEN_KEY);
+    this.#token.set(null);
+    this.#me.set(null);
+    this.#meRequest = null;
+  }
+}

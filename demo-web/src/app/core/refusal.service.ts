@@ -1,0 +1,36 @@
+import { Injectable, signal } from '@angular/core';
+import type { Problem } from './api-types';
+
+/** What was refused, for the Forbidden page: a page the guard kept closed, or an API 403. */
+export interface Refusal {
+  /** The app URL the user tried to open. */
+  readonly url: string;
+  readonly resource?: string;
+  readonly action?: string;
+  readonly detail?: string;
+  readonly decisionId?: string;
+}
+
+@Injectable({ providedIn: 'root' })
+export class RefusalService {
+  readonly #last = signal<Refusal | null>(null);
+  readonly last = this.#last.asReadonly();
+
+  fromProblem(url: string, problem: Problem): void {
+    this.#last.set({
+      url,
+      resource: problem.resource,
+      action: problem.action,
+      detail: problem.detail,
+      decisionId: problem.decisionId,
+    });
+  }
+
+  set(refusal: Refusal): void {
+    this.#last.set(refusal);
+  }
+
+  clear(): void {
+    this.#last.set(null);
+  }
+}

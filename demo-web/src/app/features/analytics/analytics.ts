@@ -1,0 +1,74 @@
+import { DecimalPipe } from '@angular/common';
+import { HttpClient } from '@angular/common/http';
+import { Component, computed, inject, signal } from '@angular/core';
+import { firstValueFrom } from 'rxjs';
+import type { AnalyticsResponse, Figure } from '../../core/api-types';
+import { isHandledByInterceptor } from '../../core/errors';
+import { describeProblem, problemOf } from '../../core/problem';
+
+interface Bar {
+  readonly label: string;
+  readonly text: string;
+  readonly scale: string;
+  readonly y: number;
+  readonly width: number;
+}
+
+// Label above its bar, so the chart stays legible at phone width (it scales with its box).
+const ROW = 46;
+const BAR_SPACE = 200;
+const CHART_WIDTH = 320;
+
+/** The round number just above `value` (1, 2, 2.5, 5 × 10^k): the end of a bar's scale. */
+export function niceCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 2.5, 5, 10].find((m) => m * magnitude >= value) ?? 10;
+  return step * magnitude;
+}
+
+/**
+ * Figures in different units cannot share one axis, so each unit gets its own scale: percentages
+ * run to 100, other units to the round number above their largest figure. The scale is printed.
+ */
+export function toBars(figures: readonly Figure[]): Bar[] {
+  const scaleOf = (unit: string | undefined): number =>
+    unit === '%' ? 100 : niceCeiling(Math.max(0, ...figures.filter((f) => f.unit === unit).map((f) => Math.abs(f.value))));
+  const format = (value: number, unit?: string) => `${value.toLocaleString('en')}${unit ? ` ${unit}` : ''}`;
+  return figures.map((f, i) => {
+    const scale = scaleOf(f.unit);
+    return {
+      label: f.label,
+      text: format(f.value, f.unit),
+      scale: `of ${format(scale, f.unit)}`,
+      y: i * ROW,
+      width: Math.max(1, Math.min(1, Math.abs(f.value) / scale) * BAR_SPACE),
+    };
+  });
+}
+
+@Component({
+  selector: 'app-analytics',
+  imports: [DecimalPipe],
+  templateUrl: './analytics.html',
+})
+export class Analytics {
+  readonly #http = inject(HttpClient);
+  protected readonly figures = signal<readonly Figure[] | null>(null);
+  protected readonly error = signal<string | null>(null);
+  protected readonly row = ROW;
+  protected readonly chartWidth = CHART_WIDTH;
+
+  /** Bars in SVG attributes, not inline styles: the CSP allows no style attributes. */
+  protected readonly bars = computed(() => toBars(this.figures() ?? []));
+  protected readonly barSpace = BAR_SPACE;
+  protected readonly chartHeight = computed(() => Math.max(1, this.bars().length) * ROW);
+
+  constructor() {
+    firstValueFrom(this.#http.get<AnalyticsResponse>('/api/analytics'))
+      .then((body) => this.figures.set(body.figures ?? []))
+      .catch((error: unknown) => {
+        if (!isHandledByInterceptor(error)) this.error.set(describeProblem(problemOf(error)));
+      });
+  }
+}

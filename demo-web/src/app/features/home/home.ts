@@ -1,0 +1,43 @@
+import { Component, inject, signal } from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { AuthService } from '../../core/auth.service';
+import { isHandledByInterceptor } from '../../core/errors';
+import { describeProblem, problemOf } from '../../core/problem';
+import { PAGE_LINKS } from '../../shared/page-links';
+
+interface DemoUser {
+  readonly name: string;
+  readonly groups: string;
+  readonly may: string;
+}
+
+@Component({
+  selector: 'app-home',
+  imports: [RouterLink],
+  templateUrl: './home.html',
+})
+export class Home {
+  protected readonly auth = inject(AuthService);
+  protected readonly pages = PAGE_LINKS;
+  protected readonly error = signal<string | null>(null);
+  protected readonly users: readonly DemoUser[] = [
+    { name: 'alice', groups: 'oracle-ai-users', may: 'Chat, Analytics' },
+    { name: 'bob', groups: '(none)', may: 'Analytics only' },
+    { name: 'carol', groups: 'oracle-ai-admins', may: 'Chat, Analytics, Admin' },
+  ];
+
+  constructor() {
+    if (this.auth.signedIn()) {
+      this.auth.ensureMe().catch((error: unknown) => {
+        if (!isHandledByInterceptor(error)) this.error.set(describeProblem(problemOf(error)));
+      });
+    }
+  }
+
+  protected signIn(): void {
+    this.error.set(null);
+    this.auth.login('/').catch((error: unknown) => {
+      this.error.set(`Could not start sign-in. ${describeProblem(problemOf(error))}`);
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Whole-stack and browser tests start real services: run one file at a time and give each
+// test room for a few IdP round trips on a busy 2-core machine.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+  },
+});

@@ -1,0 +1,137 @@
+// Engine benchmark: for 10, 1,000 and 10,000 generated policies, the compile time, the heap the
+// compiled set holds, and the time of one decision (median and p99, each decision timed alone,
+// timer overhead subtracted). Run through `npm run bench -w pdp` (needs `npm run build -w pdp`).
+import { checkPolicySources, compile, decide } from '../dist/index.js';
+
+const SIZES = [10, 1_000, 10_000];
+const DECISIONS = 200_000;
+const WARMUP = 50_000;
+const GROUPS = Array.from({ length: 20 }, (_, i) => `group-${i}`);
+
+/** A deterministic generator, so every run measures the same sets and requests. */
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n policies, each its own resource type with a group rule, an owner condition and a deny, plus a few * policies. */
+function generate(n) {
+  const policies = [];
+  for (let i = 0; i < n; i++) {
+    policies.push({
+      id: `policy-${i}`,
+      resource: `type-${i}`,
+      rules: [
+        { id: 'members-read', effect: 'allow', actions: ['read', 'list'], subject: { groups: { anyOf: [GROUPS[i % 20], GROUPS[(i * 7 + 1) % 20]] } } },
+        { id: 'owner-writes', effect: 'allow', actions: ['write'], when: { '==': [{ var: 'subject.id' }, { var: 'resource.attributes.owner' }] } },
+        { id: 'editors-write', effect: 'allow', actions: ['write'], subject: { roles: { anyOf: ['editor'] } } },
+        { id: 'locked', effect: 'deny', actions: ['*'], when: { '==': [{ var: 'resource.attributes.locked' }, true] } },
+      ],
+    });
+  }
+  policies.push({ id: 'global', resource: '*', rules: [{ id: 'nobody-purges', effect: 'deny', actions: ['purge'] }, { id: 'auditors-read', effect: 'allow', actions: ['read'], subject: { roles: { anyOf: ['auditor'] } } }] });
+  const roles = {
+    viewer: { fromGroups: [GROUPS[0], GROUPS[1]] },
+    editor: { fromGroups: [GROUPS[2]], inherits: ['viewer'] },
+    auditor: { fromGroups: [GROUPS[3]] },
+    admin: { fromGroups: [GROUPS[4]], inherits: ['editor', 'auditor'] },
+  };
+  return { policies, roles };
+}
+
+/**
+ * 4,096 requests over `types` resource types: the same 10 types (present in every set) for the
+ * like-for-like comparison across sizes, or all n types for the cold-cache spread.
+ */
+function requestsOver(types, random) {
+  const requests = [];
+  for (let i = 0; i < 4096; i++) {
+    const t = Math.floor(random() * types);
+    const groups = GROUPS.filter(() => random() < 0.1);
+    requests.push({
+      subject: { id: `user-${i % 50}`, groups, claims: {} },
+      resource: { type: `type-${t}`, id: `r-${i}`, attributes: { owner: `user-${Math.floor(random() * 50)}`, locked: random() < 0.1 } },
+      action: ['read', 'write', 'list', 'purge'][Math.floor(random() * 4)],
+      context: {},
+    });
+  }
+  return requests;
+}
+
+const gc = globalThis.gc ?? (() => {});
+const now = process.hrtime.bigint;
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+/** Decision time of one request at a time, over the request mix: median and p99 in µs. */
+function timeDecisions(compiled, requests) {
+  for (let i = 0; i < WARMUP; i++) decide(compiled, requests[i & 4095]);
+  // The cost of reading the clock twice, to subtract from each sample.
+  const overhead = new Float64Array(20_000);
+  for (let i = 0; i < overhead.length; i++) {
+    const a = now();
+    overhead[i] = Number(now() - a);
+  }
+  overhead.sort();
+  const clock = percentile(overhead, 0.5);
+  const samples = new Float64Array(DECISIONS);
+  let allowed = 0;
+  for (let i = 0; i < DECISIONS; i++) {
+    const request = requests[i & 4095];
+    const a = now();
+    const d = decide(compiled, request);
+    samples[i] = Number(now() - a) - clock;
+    if (d.allow) allowed++;
+  }
+  samples.sort();
+  return { medianUs: percentile(samples, 0.5) / 1000, p99Us: percentile(samples, 0.99) / 1000, allowRate: allowed / DECISIONS };
+}
+
+function measure(n) {
+  const { policies, roles } = generate(n);
+  const loaded = checkPolicySources({
+    policies: policies.map((p) => ({ file: `${p.id}.json`, text: JSON.stringify(p) })),
+    roles: { file: 'roles.json', text: JSON.stringify({ roles }) },
+  });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors.slice(0, 3)));
+
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const t0 = now();
+  const compiled = compile(loaded.policySet);
+  const compileMs = Number(now() - t0) / 1e6;
+  gc();
+  const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+
+  // Same seed for every size: the like-for-like mix is the very same requests each time.
+  const same = timeDecisions(compiled, requestsOver(Math.min(10, n), rng(42)));
+  const spread = timeDecisions(compiled, requestsOver(n, rng(43)));
+  return { policies: n, rules: compiled.index.ruleCount, compileMs, heapMb, same, spread };
+}
+
+const results = SIZES.map(measure);
+console.log('engine: compile + decide, one decision timed at a time (clock overhead subtracted)');
+console.log('  same:   the same 4,096 requests (over 10 resource types present in every set) at every size');
+console.log('  spread: requests over all the set\'s resource types (every decision touches cold memory at 10,000)');
+console.log(`${'policies'.padStart(8)} ${'rules'.padStart(7)} ${'compile ms'.padStart(10)} ${'heap MB'.padStart(8)} | ${'same: median µs'.padStart(15)} ${'p99 µs'.padStart(7)} | ${'spread: median µs'.padStart(17)} ${'p99 µs'.padStart(7)}`);
+for (const r of results) {
+  console.log(
+    `${String(r.policies).padStart(8)} ${String(r.rules).padStart(7)} ${r.compileMs.toFixed(1).padStart(10)} ${r.heapMb.toFixed(1).padStart(8)} | ${r.same.medianUs.toFixed(3).padStart(15)} ${r.same.p99Us.toFixed(3).padStart(7)} | ${r.spread.medianUs.toFixed(3).padStart(17)} ${r.spread.p99Us.toFixed(3).padStart(7)}`,
+  );
+}
+const small = results[0];
+const large = results[results.length - 1];
+const verdict = (ok) => (ok ? 'met' : 'MISSED');
+console.log(`median at ${large.policies} policies: same ${large.same.medianUs.toFixed(3)} µs, spread ${large.spread.medianUs.toFixed(3)} µs (target < 5 µs: ${verdict(large.same.medianUs < 5)} / ${verdict(large.spread.medianUs < 5)})`);
+const ratioSame = large.same.medianUs / small.same.medianUs;
+const ratioSpread = large.spread.medianUs / small.spread.medianUs;
+console.log(`${large.policies} vs ${small.policies} policies: same ${ratioSame.toFixed(2)}x, spread ${ratioSpread.toFixed(2)}x (target <= 1.5x: ${verdict(ratioSame <= 1.5)} / ${verdict(ratioSpread <= 1.5)})`);
+if (process.env.BENCH_JSON) console.log(JSON.stringify(results));

@@ -1,0 +1,24 @@
+// `npm run bench -w pdp`: the engine benchmark, then the HTTP benchmark when it exists. Each runs
+// in its own process (the engine one with --expose-gc so its heap figures are after a collection).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = (name) => fileURLToPath(new URL(name, import.meta.url));
+if (!existsSync(here('../dist/index.js'))) {
+  console.error('pdp is not built: run `npm run build -w pdp` first');
+  process.exit(2);
+}
+
+const runs = [['engine.mjs', ['--expose-gc']], ['http.mjs', []]];
+let failed = false;
+for (const [file, flags] of runs) {
+  if (!existsSync(here(file))) {
+    console.log(`(${file} not present, skipped)`);
+    continue;
+  }
+  console.log(`\n== ${file} ==`);
+  const result = spawnSync(process.execPath, [...flags, here(file), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (result.status !== 0) failed = true;
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,78 @@
+/**
+ * The `pdp` command line. Each command is a thin module: parse arguments, call the library, and
+ * return an exit code; this file only dispatches, and turns usage errors into help + exit 2.
+ */
+import { readFileSync } from 'node:fs';
+import { runCheck } from './check.js';
+import { runEval } from './eval.js';
+import { UsageError } from './args.js';
+import { COLOUR, PLAIN, type CliIo } from './output.js';
+import { runTest } from './test.js';
+import { USAGE } from './usage.js';
+
+/** The real process's streams; colour only on a TTY and without NO_COLOR. */
+export function processIo(): CliIo {
+  const noColour = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    style: process.stdout.isTTY === true && !noColour ? COLOUR : PLAIN,
+    errStyle: process.stderr.isTTY === true && !noColour ? COLOUR : PLAIN,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+interface ServeModule {
+  runServe(argv: string[]): Promise<number>;
+}
+
+/** Runs one command line; resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await runCheck(rest, io);
+      case 'test':
+        return await runTest(rest, io);
+      case 'eval':
+        return await runEval(rest, io);
+      case 'serve': {
+        // Loaded only when asked for: the server's dependencies stay out of check/test/eval, and
+        // the specifier is a variable so this module builds whether or not serve.ts exists yet.
+        const specifier = './serve.js';
+        const { runServe } = (await import(specifier)) as ServeModule;
+        return await runServe(rest);
+      }
+      case 'help':
+      case '-h':
+      case '--help':
+        io.out(USAGE);
+        return 0;
+      case '--version':
+      case '-v':
+        io.out(version());
+        return 0;
+      case undefined:
+        throw new UsageError('missing command');
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(io.errStyle.red(`pdp: ${err.message}`));
+      io.err(USAGE);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `pdp serve`: parse flags, load the config (flags > env > defaults), start the server, and
+ * translate signals: SIGHUP reloads the policies, SIGTERM/SIGINT stop gracefully (exit 0).
+ * With PDP_WORKERS=N > 1 the primary process forks N workers (node:cluster) that share the
+ * port, forwards signals to them and restarts one that dies.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { loadConfig, type Config, type ConfigFlags } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { startServer } from '../http/server.js';
+import { createLogger } from '../log.js';
+import { parse, str } from './args.js';
+
+export const SERVE_USAGE = `Usage: pdp serve [--policies DIR] [--host H] [--port N] [options]
+
+Run the HTTP decision service. Flags win over environment variables, which win over defaults.
+
+Options:
+  --policies DIR        Policy directory (PDP_POLICIES, default ./policies); may also be given as the argument.
+  --host H              Listen address (PDP_HOST, default 127.0.0.1).
+  --port N              Port, 0 for any free one (PDP_PORT, default 8181).
+  --log-level L         fatal|error|warn|info|debug|trace|silent (PDP_LOG_LEVEL, default info).
+  --decision-log on|off One log line per decision (PDP_DECISION_LOG, default on).
+  --workers N           Worker processes sharing the port (PDP_WORKERS, default 1).
+  --max-batch N         Items per batch request (PDP_MAX_BATCH, default 100).
+  -h, --help            Show this help.
+
+Environment only:
+  PDP_CLIENT_TOKENS     Comma-separated caller tokens (Authorization: Bearer). Unset: no caller
+                        authentication, allowed only on a loopback host.
+  PDP_JWT_ISSUER, PDP_JWT_AUDIENCE, PDP_JWKS_URL, PDP_JWT_ALGORITHMS (RS256,PS256,ES256,EdDSA),
+  PDP_JWT_CLOCK_TOLERANCE (5 s), PDP_JWKS_COOLDOWN (30 s), PDP_JWKS_TIMEOUT_MS (5000),
+  PDP_GROUPS_CLAIM (groups), PDP_TOKEN_CACHE_MAX (10000), PDP_TOKEN_CACHE_TTL (300 s),
+  PDP_LOG_REDACT (pino paths), PDP_MAX_BODY_BYTES (102400), PDP_MAX_DEPTH (32),
+  PDP_WATCH (on), PDP_RELOAD_DEBOUNCE_MS (100), PDP_SHUTDOWN_TIMEOUT_MS (10000).
+
+Signals: SIGHUP reloads the policies; SIGTERM and SIGINT stop gracefully.`;
+
+const FLAG_OPTIONS = {
+  policies: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'log-level': { type: 'string' },
+  'decision-log': { type: 'string' },
+  workers: { type: 'string' },
+  'max-batch': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runServe(argv: string[]): Promise<number> {
+  const args = parse(argv, FLAG_OPTIONS, { min: 0, max: 1 });
+  if (args.values.help === true) {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const flags: ConfigFlags = {
+    policies: str(args, 'policies') ?? args.positionals[0],
+    host: str(args, 'host'),
+    port: str(args, 'port'),
+    'log-level': str(args, 'log-level'),
+    'decision-log': str(args, 'decision-log'),
+    workers: str(args, 'workers'),
+    'max-batch': str(args, 'max-batch'),
+  };
+  let config: Readonly<Config>;
+  try {
+    config = loadConfig({ env: process.env, flags });
+  } catch (err) {
+    return startFailure(err);
+  }
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  return runWorker(config);
+}
+
+function startFailure(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`pdp serve: invalid configuration: ${err.message}\n`);
+    return 1;
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    process.stderr.write(`pdp serve: cannot listen: ${(err as Error).message}\n`);
+    return 1;
+  }
+  throw err;
+}
+
+/** One serving process (the only one, or a cluster worker). Resolves with the exit code. */
+async function runWorker(config: Readonly<Config>): Promise<number> {
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer(config, { defaultMetrics: true });
+  } catch (err) {
+    return startFailure(err);
+  }
+  const { logger } = running;
+  const onRejection = (err: unknown): void => logger.error({ err }, 'unhandled rejection');
+  process.on('unhandledRejection', onRejection);
+
+  const revision = running.policies().revision;
+  if (cluster.isWorker) {
+    logger.debug({ url: running.url, revision }, 'worker listening');
+    process.send?.({ type: 'pdp:listening', url: running.url, revision });
+  } else {
+    logger.info({ url: running.url, revision, policies: config.policiesDir }, 'pdp listening');
+  }
+
+  return new Promise<number>((resolve) => {
+    const onHup = (): void => {
+      logger.info('SIGHUP: reloading policies');
+      void running.reload('sighup');
+    };
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGHUP', onHup);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      void running.close().then(() => {
+        process.off('unhandledRejection', onRejection);
+        // A worker's IPC channel to the primary would keep it alive after the server closed.
+        if (cluster.isWorker) cluster.worker?.disconnect();
+        resolve(0);
+      });
+    };
+    process.on('SIGHUP', onHup);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+/** The cluster primary: forks workers, forwards signals, restarts a worker that dies. */
+function runPrimary(config: Readonly<Config>): Promise<number> {
+  const { logger, flush } = createLogger({ level: config.logLevel, redact: config.logRedact });
+  const workers = new Set<Worker>();
+  let stopping = false;
+  let exitCode = 0;
+  let announced = false;
+  let everListened = false;
+  const listening = new Set<number>();
+
+  return new Promise<number>((resolve) => {
+    const finish = (code: number): void => {
+      flush();
+      resolve(code);
+    };
+    const fork = (): void => {
+      const w = cluster.fork();
+      workers.add(w);
+      w.on('message', (msg: { type?: string; url?: string; revision?: string | null }) => {
+        if (msg?.type !== 'pdp:listening') return;
+        everListened = true;
+        listening.add(w.id);
+        // Announce once every worker takes connections, so "listening" means fully up.
+        if (!announced && listening.size >= config.workers) {
+          announced = true;
+          logger.info({ url: msg.url, revision: msg.revision, workers: config.workers, policies: config.policiesDir }, 'pdp listening');
+        }
+      });
+      w.on('exit', (code, signal) => {
+        workers.delete(w);
+        if (stopping) {
+          if (workers.size === 0) finish(exitCode);
+          return;
+        }
+        // A worker that never listened hit a start error every other worker will hit too.
+        if (!everListened) {
+          logger.fatal({ code, signal }, 'worker failed to start; stopping');
+          stopping = true;
+          exitCode = 1;
+          for (const other of workers) other.process.kill('SIGTERM');
+          if (workers.size === 0) finish(exitCode);
+          return;
+        }
+        logger.error({ code, signal, pid: w.process.pid }, 'worker died; starting another');
+        setTimeout(() => {
+          if (!stopping) fork();
+        }, 1000).unref();
+      });
+    };
+    for (let i = 0; i < config.workers; i++) fork();
+
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading policies in every worker');
+      for (const w of workers) w.process.kill('SIGHUP');
+    });
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down workers');
+      for (const w of workers) w.process.kill('SIGTERM');
+      if (workers.size === 0) finish(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}

@@ -1,0 +1,73 @@
+import { compile } from '../engine/compile.js';
+import { formatPolicyError } from '../policy/format.js';
+import { loadPolicies, type PolicyError } from '../policy/loader.js';
+import { loadPolicyTests, runPolicyTests, type PolicyTestReport } from '../policy/testing.js';
+import { flag, parse, str, UsageError } from './args.js';
+import { formatDecisionSummary, formatTrace, type CliIo } from './output.js';
+
+/** Exit codes of `pdp test`, distinct so CI can tell a broken policy set from a failing case. */
+export const TEST_EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
+
+function printInvalid(io: CliIo, json: boolean, stage: 'policies' | 'tests', errors: PolicyError[]): number {
+  if (json) {
+    io.out(JSON.stringify({ ok: false, stage, errors }, null, 2));
+  } else {
+    for (const error of errors) io.out(formatPolicyError(error));
+    io.err(io.errStyle.red(`invalid ${stage === 'policies' ? 'policy set' : 'test files'}: ${errors.length} error${errors.length === 1 ? '' : 's'}`));
+  }
+  return TEST_EXIT.invalid;
+}
+
+function printReport(io: CliIo, report: PolicyTestReport, revision: string): void {
+  const s = io.style;
+  let lastFile = '';
+  for (const c of report.cases) {
+    if (c.file !== lastFile) {
+      io.out(s.bold(c.file));
+      lastFile = c.file;
+    }
+    if (c.pass) {
+      io.out(`  ${s.green('✓')} ${c.name}`);
+      continue;
+    }
+    io.out(`  ${s.red('✗')} ${c.name}`);
+    for (const m of c.mismatches) io.out(`      ${s.red(m)}`);
+    io.out(`      decision: ${formatDecisionSummary(c.actual)}`);
+    io.out(`      roles: ${c.actual.explain?.roles.length ? c.actual.explain.roles.join(', ') : s.dim('(none)')}`);
+    io.out('      trace:');
+    for (const line of formatTrace(s, c.actual.explain?.rules ?? [], '        ')) io.out(line);
+  }
+  io.out('');
+  const summary = `${report.passed} passed, ${report.failed} failed, ${report.total} cases`;
+  io.out(report.failed === 0 ? s.green(summary) : s.red(summary));
+  const cov = report.coverage;
+  const coverage = `rule coverage: ${cov.exercised}/${cov.rules} (${cov.percent}%)`;
+  io.out(cov.unexercised.length === 0 ? s.green(coverage) : s.yellow(coverage));
+  if (cov.unexercised.length > 0) {
+    io.out('rules no case exercised:');
+    for (const rule of cov.unexercised) io.out(`  ${s.yellow(rule)}`);
+  }
+  io.out(s.dim(`revision ${revision}`));
+}
+
+/** `pdp test DIR [--json]`: 0 all pass, 1 a case failed, 2 invalid policies or test files. */
+export async function runTest(argv: string[], io: CliIo): Promise<number> {
+  const args = parse(argv, { json: { type: 'boolean' }, policies: { type: 'string' } }, { min: 0, max: 1 });
+  const dir = args.positionals[0] ?? str(args, 'policies');
+  if (dir === undefined) throw new UsageError('test needs a policy directory: pdp test DIR');
+  const json = flag(args, 'json');
+
+  const loaded = await loadPolicies(dir);
+  if (!loaded.ok) return printInvalid(io, json, 'policies', loaded.errors);
+  const tests = await loadPolicyTests(dir, loaded.policySet);
+  if (!tests.ok) return printInvalid(io, json, 'tests', tests.errors);
+
+  const compiled = compile(loaded.policySet);
+  const report = runPolicyTests(compiled, tests.files);
+  if (json) {
+    io.out(JSON.stringify({ ok: report.failed === 0, revision: compiled.revision, ...report }, null, 2));
+  } else {
+    printReport(io, report, compiled.revision);
+  }
+  return report.failed === 0 ? TEST_EXIT.pass : TEST_EXIT.fail;
+}

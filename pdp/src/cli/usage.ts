@@ -1,0 +1,19 @@
+export const USAGE = `Usage: pdp <command> [options]
+
+Commands:
+  check DIR                       Check a policy directory; one line per error, FILE:JSON-POINTER: message.
+                                  Exit 0 valid, 1 invalid.
+  test DIR [--json]               Run DIR/tests/*.json against the policies in DIR; list failures
+                                  (expected vs actual, with the explain trace) and rules no case exercised.
+                                  Exit 0 all pass, 1 a case failed, 2 invalid policies or test files.
+  eval --policies DIR --input FILE|- [--explain]
+                                  Decide one request (JSON; "-" reads stdin) and print the decision.
+                                  Exit 0 decided, 1 invalid policies or input.
+  serve [--policies DIR] [--host H] [--port N]
+                                  Run the HTTP decision service (see pdp serve --help).
+
+Options:
+  -h, --help                      Show this help.
+  --version                       Print the version.
+
+Usage errors exit 2.`;

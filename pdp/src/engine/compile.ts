@@ -1,0 +1,185 @@
+/**
+ * `compile(policySet)`: everything a decision needs, worked out once. Rules are indexed by
+ * resource type and action, with the `*` wildcards merged into every bucket they apply to, so a
+ * decision is two Map lookups and a walk over only the rules that can apply, whatever the size of
+ * the set. Deny rules and allow rules sit in separate lists so a decision can stop looking at
+ * allows as soon as a deny holds.
+ */
+import { compileLogic, type CompiledLogic } from './logic.js';
+import { compileRoles, InvalidRolesError, type CompiledRoles } from './roles.js';
+import type { DecisionReason, Effect, Policy, PolicySet } from './types.js';
+
+export interface CompiledRule {
+  /** Position in the policy set (policies in set order, rules in file order); orders reasons. */
+  readonly seq: number;
+  readonly policy: string;
+  readonly rule: string;
+  readonly effect: Effect;
+  readonly anyAction: boolean;
+  readonly actions: ReadonlySet<string>;
+  readonly groupsAnyOf: readonly string[] | null;
+  readonly groupsAllOf: readonly string[] | null;
+  readonly rolesAnyOf: readonly string[] | null;
+  readonly rolesAllOf: readonly string[] | null;
+  readonly when: CompiledLogic | null;
+  /** The rule reads roles (matcher or `var subject.roles…`), so it needs them derived. */
+  readonly needsRoles: boolean;
+  /** Shared, frozen: the reason reported when this rule applies (no allocation per decision). */
+  readonly reason: Readonly<DecisionReason>;
+}
+
+export interface Bucket {
+  readonly deny: readonly CompiledRule[];
+  readonly allow: readonly CompiledRule[];
+  readonly needsRoles: boolean;
+}
+
+export interface TypeIndex {
+  readonly byAction: ReadonlyMap<string, Bucket>;
+  /** For an action no rule names: only the `*`-action rules. */
+  readonly anyAction: Bucket;
+  /** Every rule for this type, applicable or not (explain lists them all). */
+  readonly all: readonly CompiledRule[];
+}
+
+export interface EngineIndex {
+  readonly byType: ReadonlyMap<string, TypeIndex>;
+  /** For a resource type no policy names: only the `*`-resource policies. */
+  readonly anyType: TypeIndex;
+  readonly roles: CompiledRoles;
+  readonly ruleCount: number;
+}
+
+/** A policy set ready for `decide`. Immutable; share it freely between decisions. */
+export interface CompiledPolicySet {
+  readonly revision: string;
+  readonly policySet: PolicySet;
+  /** Internal to the engine; its shape may change between versions. */
+  readonly index: EngineIndex;
+}
+
+/** Thrown by `compile` for a policy set the loader would refuse (hand-built sets only). */
+export class InvalidPolicySetError extends TypeError {
+  readonly code = 'invalid_policy_set';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidPolicySetError';
+  }
+}
+
+/** Shared, frozen name lists and conditions for one compile (see `compileLogic`). */
+interface Interned {
+  logic: Map<string, CompiledLogic>;
+  names: Map<string, readonly string[]>;
+}
+
+function names(interned: Interned, list: string[] | undefined): readonly string[] | null {
+  if (list === undefined || list.length === 0) return null;
+  const key = list.join('\n');
+  let shared = interned.names.get(key);
+  if (shared === undefined) interned.names.set(key, (shared = Object.freeze([...list])));
+  return shared;
+}
+
+function compileRule(policy: Policy, index: number, seq: number, roleNames: ReadonlySet<string>, interned: Interned): CompiledRule {
+  const rule = policy.rules[index];
+  if (rule === undefined) throw new InvalidPolicySetError(`policy "${policy.id}" has no rule ${index}`);
+  if (rule.effect !== 'allow' && rule.effect !== 'deny') {
+    throw new InvalidPolicySetError(`${policy.id}/${rule.id}: effect must be allow or deny`);
+  }
+  if (!Array.isArray(rule.actions) || rule.actions.length === 0) {
+    throw new InvalidPolicySetError(`${policy.id}/${rule.id}: actions must be a non-empty array`);
+  }
+  let when: CompiledLogic | null = null;
+  if (rule.when !== undefined) {
+    try {
+      when = compileLogic(rule.when, {}, interned.logic);
+    } catch (cause) {
+      throw new InvalidPolicySetError(`${policy.id}/${rule.id}: ${(cause as Error).message}`, { cause });
+    }
+  }
+  const rolesAnyOf = names(interned, rule.subject?.roles?.anyOf);
+  const rolesAllOf = names(interned, rule.subject?.roles?.allOf);
+  for (const role of [...(rolesAnyOf ?? []), ...(rolesAllOf ?? [])]) {
+    if (!roleNames.has(role)) throw new InvalidPolicySetError(`${policy.id}/${rule.id}: unknown role "${role}"`);
+  }
+  return {
+    seq,
+    policy: policy.id,
+    rule: rule.id,
+    effect: rule.effect,
+    anyAction: rule.actions.includes('*'),
+    actions: new Set(rule.actions),
+    groupsAnyOf: names(interned, rule.subject?.groups?.anyOf),
+    groupsAllOf: names(interned, rule.subject?.groups?.allOf),
+    rolesAnyOf,
+    rolesAllOf,
+    when,
+    needsRoles: rolesAnyOf !== null || rolesAllOf !== null || (when?.readsRoles ?? false),
+    reason: Object.freeze({ policy: policy.id, rule: rule.id, effect: rule.effect }),
+  };
+}
+
+function bucketOf(rules: readonly CompiledRule[]): Bucket {
+  return {
+    deny: rules.filter((r) => r.effect === 'deny'),
+    allow: rules.filter((r) => r.effect === 'allow'),
+    needsRoles: rules.some((r) => r.needsRoles),
+  };
+}
+
+function typeIndexOf(rules: CompiledRule[]): TypeIndex {
+  rules.sort((a, b) => a.seq - b.seq);
+  const actions = new Set<string>();
+  for (const r of rules) for (const a of r.actions) if (a !== '*') actions.add(a);
+  const byAction = new Map<string, Bucket>();
+  for (const action of actions) byAction.set(action, bucketOf(rules.filter((r) => r.anyAction || r.actions.has(action))));
+  return { byAction, anyAction: bucketOf(rules.filter((r) => r.anyAction)), all: rules };
+}
+
+/**
+ * Builds the decision index for a policy set. Throws `InvalidPolicySetError` only for a set the
+ * loader would have refused (unknown role, bad json-logic, duplicate ids), so misuse of the
+ * library surfaces at compile time, never during a decision.
+ */
+export function compile(set: PolicySet): CompiledPolicySet {
+  let roles: CompiledRoles;
+  try {
+    roles = compileRoles(set.roles ?? {});
+  } catch (cause) {
+    if (cause instanceof InvalidRolesError) throw new InvalidPolicySetError(cause.message, { cause });
+    throw new InvalidPolicySetError(`roles: ${(cause as Error).message}`, { cause });
+  }
+
+  const interned: Interned = { logic: new Map(), names: new Map() };
+  const byTypeRules = new Map<string, CompiledRule[]>();
+  const wildcardRules: CompiledRule[] = [];
+  const policyIds = new Set<string>();
+  let seq = 0;
+  for (const policy of set.policies) {
+    if (policyIds.has(policy.id)) throw new InvalidPolicySetError(`duplicate policy id "${policy.id}"`);
+    policyIds.add(policy.id);
+    const ruleIds = new Set<string>();
+    for (let i = 0; i < policy.rules.length; i++) {
+      const compiled = compileRule(policy, i, seq++, roles.names, interned);
+      if (ruleIds.has(compiled.rule)) throw new InvalidPolicySetError(`duplicate rule id "${policy.id}/${compiled.rule}"`);
+      ruleIds.add(compiled.rule);
+      if (policy.resource === '*') {
+        wildcardRules.push(compiled);
+      } else {
+        let list = byTypeRules.get(policy.resource);
+        if (!list) byTypeRules.set(policy.resource, (list = []));
+        list.push(compiled);
+      }
+    }
+  }
+
+  const byType = new Map<string, TypeIndex>();
+  for (const [type, rules] of byTypeRules) byType.set(type, typeIndexOf([...rules, ...wildcardRules]));
+
+  return Object.freeze({
+    revision: set.revision,
+    policySet: set,
+    index: Object.freeze({ byType, anyType: typeIndexOf([...wildcardRules]), roles, ruleCount: seq }),
+  });
+}

@@ -1,0 +1,228 @@
+/**
+ * `decide(compiled, request, {explain})`: default deny, deny overrides allow, and an error inside
+ * a rule whose actions and subject matched denies (fail closed) with reason code
+ * `evaluation_error`. Pure: no I/O, no clock, no randomness; the request is only read, through
+ * own-property getters; nothing here throws for any input.
+ *
+ * Precisely, with D/DE the deny rules that applied/errored and A/AE the allow rules that
+ * applied/errored:
+ *   D ∪ DE non-empty → deny, reasons D ∪ DE;  else AE non-empty → deny, reasons AE;
+ *   else A non-empty → allow, reasons A;  else deny, no reasons (default deny).
+ * Reasons are in policy-set order (policies in set order, rules in file order).
+ */
+import type { Bucket, CompiledPolicySet, CompiledRule, TypeIndex } from './compile.js';
+import { runLogic } from './logic.js';
+import { ownValue, resolveValues, type RequestView } from './resolve.js';
+import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
+import type { Decision, DecideOptions, DecisionReason, DecisionRequest, RuleTrace } from './types.js';
+
+/** Reason codes a decision may carry. */
+export const REASON_CODES = {
+  /** An applicable rule's condition (or a role it needed) threw; the decision denies. */
+  evaluationError: 'evaluation_error',
+  /** The request is not a decision request (no subject object with an id, no resource.type or action string). */
+  invalidRequest: 'invalid_request',
+} as const;
+
+const NO_GROUPS: readonly unknown[] = Object.freeze([]);
+
+function contains(list: readonly unknown[], value: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === value) return true;
+  return false;
+}
+
+function matchesNames(held: readonly unknown[], anyOf: readonly string[] | null, allOf: readonly string[] | null): boolean {
+  if (anyOf !== null) {
+    let found = false;
+    for (let i = 0; i < anyOf.length; i++) {
+      if (contains(held, anyOf[i] as string)) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  if (allOf !== null) {
+    for (let i = 0; i < allOf.length; i++) if (!contains(held, allOf[i] as string)) return false;
+  }
+  return true;
+}
+
+/** Reads the request once; a string says why it is not a decision request. */
+function viewOf(request: unknown): RequestView | string {
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'the request must be an object';
+  const subject = ownValue(request, 'subject');
+  if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) return 'subject must be an object';
+  if (typeof ownValue(subject, 'id') !== 'string') return 'subject.id must be a string';
+  const resource = ownValue(request, 'resource');
+  const type = ownValue(resource, 'type');
+  if (typeof type !== 'string') return 'resource.type must be a string';
+  const action = ownValue(request, 'action');
+  if (typeof action !== 'string') return 'action must be a string';
+  const groups = ownValue(subject, 'groups');
+  return {
+    subject,
+    resource,
+    type,
+    action,
+    context: ownValue(request, 'context'),
+    groups: Array.isArray(groups) ? groups : NO_GROUPS,
+    roles: undefined,
+  };
+}
+
+function invalid(message: string, explain: boolean): Decision {
+  const decision: Decision = {
+    allow: false,
+    effect: 'deny',
+    reasons: [{ policy: '', rule: '', effect: 'deny', code: REASON_CODES.invalidRequest, message }],
+  };
+  if (explain) decision.explain = { roles: [], rules: [] };
+  return decision;
+}
+
+function errorReason(rule: CompiledRule, message: string): DecisionReason {
+  return { policy: rule.policy, rule: rule.rule, effect: 'deny', code: REASON_CODES.evaluationError, message };
+}
+
+function rolesErrorMessage(derived: DerivedRoles): string {
+  return `role derivation failed: ${derived.errors.map((e) => `${e.role}: ${e.message}`).join('; ')}`;
+}
+
+/** Per-decision state kept off the hot path's object allocations. */
+interface Run {
+  readonly view: RequestView;
+  readonly compiled: CompiledPolicySet;
+  derived: DerivedRoles | undefined;
+}
+
+function rolesOf(run: Run): DerivedRoles {
+  if (run.derived === undefined) {
+    run.derived = deriveRoles(run.compiled.index.roles, run.view);
+    run.view.roles = run.derived.roles;
+  }
+  return run.derived;
+}
+
+/** true: applied; false: did not apply; a string: the error that stopped it (fail closed). */
+function evaluate(rule: CompiledRule, run: Run): boolean | string {
+  if (!matchesNames(run.view.groups, rule.groupsAnyOf, rule.groupsAllOf)) return false;
+  if (rule.needsRoles) {
+    const derived = rolesOf(run);
+    if (derived.errors.length > 0) return rolesErrorMessage(derived);
+    if (!matchesNames(derived.roles, rule.rolesAnyOf, rule.rolesAllOf)) return false;
+  }
+  if (rule.when === null) return true;
+  try {
+    return runLogic(rule.when, resolveValues(run.view, rule.when.paths));
+  } catch (err) {
+    return errorMessage(err);
+  }
+}
+
+function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
+  const index = compiled.index;
+  const typeIndex: TypeIndex = index.byType.get(view.type) ?? index.anyType;
+  const bucket: Bucket = typeIndex.byAction.get(view.action) ?? typeIndex.anyAction;
+  const run: Run = { view, compiled, derived: undefined };
+
+  let denyReasons: DecisionReason[] | null = null;
+  for (let i = 0; i < bucket.deny.length; i++) {
+    const rule = bucket.deny[i] as CompiledRule;
+    const outcome = evaluate(rule, run);
+    if (outcome === true) (denyReasons ??= []).push(rule.reason);
+    else if (outcome !== false) (denyReasons ??= []).push(errorReason(rule, outcome));
+  }
+  if (denyReasons !== null) return { allow: false, effect: 'deny', reasons: denyReasons };
+
+  let allowReasons: DecisionReason[] | null = null;
+  let errorReasons: DecisionReason[] | null = null;
+  for (let i = 0; i < bucket.allow.length; i++) {
+    const rule = bucket.allow[i] as CompiledRule;
+    const outcome = evaluate(rule, run);
+    if (outcome === true) (allowReasons ??= []).push(rule.reason);
+    else if (outcome !== false) (errorReasons ??= []).push(errorReason(rule, outcome));
+  }
+  if (errorReasons !== null) return { allow: false, effect: 'deny', reasons: errorReasons };
+  if (allowReasons !== null) return { allow: true, effect: 'allow', reasons: allowReasons };
+  return { allow: false, effect: 'deny', reasons: [] };
+}
+
+/**
+ * The explained path: the same decision, plus the derived roles and a trace of every rule for
+ * the resource type. Every check of every rule is evaluated (a trace that stops early explains
+ * less), but only the rules the fast path would look at decide.
+ */
+function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decision {
+  const decision = decideFast(compiled, view);
+  const index = compiled.index;
+  const typeIndex = index.byType.get(view.type) ?? index.anyType;
+  const run: Run = { view, compiled, derived: undefined };
+  const derived = rolesOf(run);
+  const rules: RuleTrace[] = [];
+  for (const rule of typeIndex.all) {
+    const actionMatched = rule.anyAction || rule.actions.has(view.action);
+    let subjectMatched = matchesNames(view.groups, rule.groupsAnyOf, rule.groupsAllOf);
+    let error: string | undefined;
+    if (subjectMatched && (rule.rolesAnyOf !== null || rule.rolesAllOf !== null)) {
+      if (derived.errors.length > 0) {
+        subjectMatched = false;
+        error = rolesErrorMessage(derived);
+      } else {
+        subjectMatched = matchesNames(derived.roles, rule.rolesAnyOf, rule.rolesAllOf);
+      }
+    }
+    let whenResult: boolean | null = null;
+    if (actionMatched && subjectMatched && error === undefined && rule.when !== null) {
+      if (rule.when.readsRoles && derived.errors.length > 0) {
+        error = rolesErrorMessage(derived);
+      } else {
+        try {
+          whenResult = runLogic(rule.when, resolveValues(view, rule.when.paths));
+        } catch (err) {
+          error = errorMessage(err);
+        }
+      }
+    }
+    const trace: RuleTrace = {
+      policy: rule.policy,
+      rule: rule.rule,
+      effect: rule.effect,
+      actionMatched,
+      subjectMatched,
+      whenResult,
+      applied: actionMatched && subjectMatched && error === undefined && (rule.when === null || whenResult === true),
+    };
+    if (error !== undefined) trace.error = error;
+    rules.push(trace);
+  }
+  decision.explain = { roles: derived.roles, rules };
+  if (derived.errors.length > 0) decision.explain.roleErrors = derived.errors;
+  return decision;
+}
+
+function failClosed(err: unknown, explain: boolean): Decision {
+  const decision: Decision = {
+    allow: false,
+    effect: 'deny',
+    reasons: [{ policy: '', rule: '', effect: 'deny', code: REASON_CODES.evaluationError, message: errorMessage(err) }],
+  };
+  if (explain) decision.explain = { roles: [], rules: [] };
+  return decision;
+}
+
+/**
+ * Decides one request against a compiled policy set. Never throws and never mutates the
+ * request, whatever its runtime shape (typed as `DecisionRequest`, checked anyway): a malformed
+ * request denies with `invalid_request`, and anything unexpected denies with `evaluation_error`.
+ */
+export function decide(compiled: CompiledPolicySet, request: DecisionRequest, options?: DecideOptions): Decision {
+  const explain = options?.explain === true;
+  try {
+    const view = viewOf(request);
+    if (typeof view === 'string') return invalid(view, explain);
+    return explain ? decideExplained(compiled, view) : decideFast(compiled, view);
+  } catch (err) {
+    return failClosed(err, explain);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Own-property reads of request data. Everything the engine takes from a request goes through
+ * here, so a key the caller did not send (`constructor`, `toString`, anything inherited) reads
+ * as absent, and a `__proto__` key sent as JSON is only ever an ordinary own property.
+ */
+import type { VarPath } from './logic.js';
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * `obj[key]` if `obj` holds `key` as an own property; else undefined. Objects and arrays, and
+ * strings too (their own `length` and indexed characters, as json-logic's `var` reads them).
+ */
+export function ownValue(obj: unknown, key: string): unknown {
+  if ((typeof obj !== 'object' || obj === null) && typeof obj !== 'string') return undefined;
+  return hasOwn.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+/** The parts of a request the engine reads, taken once per decision. */
+export interface RequestView {
+  readonly subject: unknown;
+  readonly resource: unknown;
+  /** `resource.type`, checked to be a string. */
+  readonly type: string;
+  readonly action: string;
+  readonly context: unknown;
+  readonly groups: readonly unknown[];
+  /** Derived roles, once known. */
+  roles: readonly string[] | undefined;
+}
+
+/** Resolves one var path against the request, own properties only. `undefined` when absent. */
+export function resolvePath(view: RequestView, path: VarPath): unknown {
+  let value: unknown;
+  let i = 0;
+  const rest = path.rest;
+  if (path.derivedRoles) {
+    value = view.roles ?? [];
+    i = 1;
+  } else {
+    switch (path.root) {
+      case 'subject': value = view.subject; break;
+      case 'resource': value = view.resource; break;
+      case 'action': value = view.action; break;
+      default: value = view.context;
+    }
+  }
+  for (; i < rest.length; i++) {
+    value = ownValue(value, rest[i] as string);
+    if (value === undefined) return undefined;
+  }
+  return value;
+}
+
+/** Resolves a compiled condition's paths into the array json-logic-js sees as its data. */
+export function resolveValues(view: RequestView, paths: readonly VarPath[]): unknown[] {
+  const values = new Array<unknown>(paths.length);
+  for (let i = 0; i < paths.length; i++) values[i] = resolvePath(view, paths[i] as VarPath);
+  return values;
+}

@@ -1,0 +1,119 @@
+/**
+ * Role derivation: a role holds when one of its `fromGroups` is among the subject's groups or its
+ * `when` holds; a held role grants every role it inherits, transitively. Roles come only from the
+ * policy set: a caller-supplied `subject.roles` is ignored, because a role is a grant and the
+ * policy set, not the caller, decides grants.
+ */
+import { compileLogic, runLogic, type CompiledLogic } from './logic.js';
+import { resolveValues, type RequestView } from './resolve.js';
+import type { RoleDefinition } from './types.js';
+
+export interface CompiledRole {
+  readonly name: string;
+  readonly fromGroups: readonly string[];
+  readonly when: CompiledLogic | null;
+  /** The role itself and everything it inherits, transitively. */
+  readonly grants: readonly string[];
+}
+
+export interface CompiledRoles {
+  /** Sorted by name, so derivation and its errors are deterministic. */
+  readonly list: readonly CompiledRole[];
+  readonly names: ReadonlySet<string>;
+}
+
+export interface RoleError {
+  role: string;
+  message: string;
+}
+
+export interface DerivedRoles {
+  /** Sorted, without duplicates. */
+  roles: string[];
+  errors: RoleError[];
+}
+
+/** Thrown by `compile` for a role graph the loader would refuse. */
+export class InvalidRolesError extends TypeError {
+  readonly code = 'invalid_roles';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRolesError';
+  }
+}
+
+export function compileRoles(roles: Record<string, RoleDefinition>): CompiledRoles {
+  const defs = new Map<string, RoleDefinition>();
+  for (const name of Object.keys(roles).sort()) defs.set(name, roles[name] as RoleDefinition);
+
+  const grants = new Map<string, string[]>();
+  const visiting = new Set<string>();
+  function closure(name: string, from: string[]): string[] {
+    const done = grants.get(name);
+    if (done) return done;
+    const def = defs.get(name);
+    if (!def) throw new InvalidRolesError(`role "${from.at(-1)}" inherits unknown role "${name}"`);
+    if (visiting.has(name)) throw new InvalidRolesError(`role inheritance cycle: ${[...from, name].join(' -> ')}`);
+    visiting.add(name);
+    const all = new Set<string>([name]);
+    for (const parent of def.inherits ?? []) for (const r of closure(parent, [...from, name])) all.add(r);
+    visiting.delete(name);
+    const sorted = [...all].sort();
+    grants.set(name, sorted);
+    return sorted;
+  }
+
+  const list: CompiledRole[] = [];
+  for (const [name, def] of defs) {
+    list.push({
+      name,
+      fromGroups: [...(def.fromGroups ?? [])],
+      when: def.when === undefined ? null : compileLogic(def.when, { forbidSubjectRoles: true }),
+      grants: closure(name, []),
+    });
+  }
+  return { list, names: new Set(defs.keys()) };
+}
+
+function includes(list: readonly unknown[], value: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i] === value) return true;
+  return false;
+}
+
+/**
+ * The roles a request's subject holds. A role whose `when` throws is not granted and is
+ * reported, so the rules that depend on roles can fail closed.
+ */
+export function deriveRoles(compiled: CompiledRoles, view: RequestView): DerivedRoles {
+  const held = new Set<string>();
+  const errors: RoleError[] = [];
+  for (const role of compiled.list) {
+    let holds = false;
+    for (const group of role.fromGroups) {
+      if (includes(view.groups, group)) {
+        holds = true;
+        break;
+      }
+    }
+    if (!holds && role.when !== null) {
+      try {
+        holds = runLogic(role.when, resolveValues(view, role.when.paths));
+      } catch (err) {
+        errors.push({ role: role.name, message: errorMessage(err) });
+      }
+    }
+    if (holds) for (const r of role.grants) held.add(r);
+  }
+  return { roles: held.size === 0 ? [] : [...held].sort(), errors };
+}
+
+/** A short, single-line message for a thrown value. */
+export function errorMessage(err: unknown): string {
+  let text: string;
+  try {
+    text = err instanceof Error ? String(err.message) : String(err);
+  } catch {
+    text = 'unprintable error';
+  }
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}

@@ -1,0 +1,181 @@
+/**
+ * Reading a JSON request body at the edge, with every limit checked before the body reaches
+ * a validator: media type (415), size (413, checked against Content-Length before reading and
+ * again while reading), nesting depth, JSON syntax, an object at the top, and no keys that
+ * could reach an object's prototype further down (`__proto__`, `constructor`, `prototype`).
+ */
+import type { IncomingMessage } from 'node:http';
+import { PdpError } from '../errors.js';
+
+export interface BodyLimits {
+  maxBytes: number;
+  maxDepth: number;
+}
+
+/** `application/json` or any `application/*+json`, optionally with `charset=utf-8`. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  // The common exact forms first: no regex on the hot path.
+  if (header === 'application/json' || header === 'application/json; charset=utf-8') return true;
+  const semi = header.indexOf(';');
+  const type = (semi < 0 ? header : header.slice(0, semi)).trim().toLowerCase();
+  if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false;
+  if (semi < 0) return true;
+  for (const param of header.slice(semi + 1).split(';')) {
+    const eq = param.indexOf('=');
+    if (eq < 0) continue;
+    const name = param.slice(0, eq).trim().toLowerCase();
+    const value = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (name === 'charset' && value !== 'utf-8' && value !== 'utf8') return false;
+  }
+  return true;
+}
+
+/** Reads the raw body as UTF-8 text, refusing more than `maxBytes`. */
+export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const ct = req.headers['content-type'];
+  if (!isJsonContentType(ct)) {
+    return Promise.reject(new PdpError('unsupported_media_type', `Content-Type must be application/json (got ${ct === undefined ? 'none' : JSON.stringify(ct)}).`));
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    return Promise.reject(new PdpError('unsupported_media_type', 'Compressed request bodies are not accepted.'));
+  }
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    return Promise.reject(new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`));
+  }
+  return new Promise<string>((resolve, reject) => {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | undefined, text?: string): void => {
+      if (done) return;
+      done = true;
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      req.removeListener('aborted', onAborted);
+      if (err) reject(err);
+      else resolve(text as string);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Stop reading; the response is sent with `Connection: close` so the rest is dropped.
+        req.pause();
+        finish(new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`));
+        return;
+      }
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    };
+    const onEnd = (): void => {
+      // Decoding once after the last chunk: a multi-byte character split across chunks stays whole.
+      const text = chunks !== undefined ? Buffer.concat(chunks, size).toString('utf8') : first !== undefined ? first.toString('utf8') : '';
+      finish(undefined, text);
+    };
+    const onError = (err: Error): void => finish(new PdpError('request_aborted', 'The request body could not be read.', { cause: err }));
+    const onAborted = (): void => finish(new PdpError('request_aborted'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+const OPEN_BRACE = 123;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACE = 125;
+const CLOSE_BRACKET = 93;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * The deepest nesting of objects and arrays in JSON text, without parsing it. Stops counting
+ * (returns early) once `limit` is passed, so a hostile `[[[[…` costs at most `limit` steps of
+ * depth. Strings are skipped with indexOf, so long token strings cost little.
+ */
+export function exceedsDepth(text: string, limit: number): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      // Jump to the closing quote: one not preceded by an odd run of backslashes.
+      let j = i;
+      for (;;) {
+        j = text.indexOf('"', j + 1);
+        if (j < 0) return false; // unterminated: JSON.parse reports it
+        let k = j - 1;
+        while (text.charCodeAt(k) === BACKSLASH) k--;
+        if ((j - 1 - k) % 2 === 0) break;
+      }
+      i = j;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function escapePointerToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** The JSON pointer of the first forbidden key in a parsed value, if any. */
+export function findForbiddenKey(value: unknown, pointer = ''): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findForbiddenKey(value[i], `${pointer}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  // JSON.parse defines `__proto__` as an own data property (it does not set the prototype),
+  // so Object.keys sees it; code further down that merges objects might not be so careful.
+  for (const key of Object.keys(value)) {
+    const p = `${pointer}/${escapePointerToken(key)}`;
+    if (FORBIDDEN_KEYS.has(key)) return p;
+    const found = findForbiddenKey((value as Record<string, unknown>)[key], p);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Parses body text into a plain object, or throws the right {@link PdpError}. The key scan
+ * runs only when the text could hold a forbidden key (the word appears, or a `\u` escape
+ * could spell it), so ordinary bodies pay one `includes` per word.
+ */
+export function parseJsonObject(text: string, maxDepth: number): Record<string, unknown> {
+  if (text.length === 0) throw new PdpError('invalid_json', 'The request body is empty.');
+  if (exceedsDepth(text, maxDepth)) {
+    throw new PdpError('too_deep', `Objects and arrays may be nested at most ${maxDepth} levels deep.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new PdpError('invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw new PdpError('invalid_body', `The request body must be a JSON object, not ${kind}.`, { errors: [{ pointer: '', detail: 'must be object' }] });
+  }
+  if (text.includes('__proto__') || text.includes('constructor') || text.includes('prototype') || text.includes('\\u')) {
+    const pointer = findForbiddenKey(value);
+    if (pointer !== undefined) {
+      throw new PdpError('forbidden_key', 'Keys named __proto__, constructor or prototype are not accepted.', {
+        errors: [{ pointer, detail: 'forbidden key' }],
+      });
+    }
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,145 @@
+/**
+ * The path every decision takes after the edge, whichever API asked: resolve the subject
+ * (given, or from a verified token), call the engine, give the decision an id, write its
+ * log line and metrics, and return the response object. Shared by /v1/decide, the batch
+ * endpoint and AuthZEN, so they cannot drift apart.
+ */
+import type { CompiledPolicySet } from '../engine/compile.js';
+import type { decide as engineDecide } from '../engine/decide.js';
+import type { DecisionExplain, DecisionReason, DecisionRequest, DecisionResource, DecisionSubject, Effect } from '../engine/types.js';
+import { PdpError } from '../errors.js';
+import type { DecisionLog } from '../log.js';
+import type { PdpMetrics } from '../metrics.js';
+import { tokenFailureMessage, type TokenFailureCode } from '../token/reasons.js';
+import type { TokenVerifier } from '../token/verifier.js';
+
+/** The decision as the API returns it (DESIGN "Decision API"). */
+export interface DecisionResponse {
+  decisionId: string;
+  allow: boolean;
+  effect: Effect;
+  reasons: readonly DecisionReason[];
+  revision: string;
+  explain?: DecisionExplain;
+}
+
+export interface Clock {
+  /** Wall clock, ms since epoch. */
+  now(): number;
+  /** Monotonic, fractional ms (latency). */
+  monotonic(): number;
+}
+
+export const systemClock: Clock = { now: Date.now, monotonic: () => performance.now() };
+
+/** The pseudo-policy that names a refused token in a decision's reasons (ids cannot start with `$`). */
+export const TOKEN_POLICY = '$token';
+
+export type SubjectResult = { subject: DecisionSubject; failure?: undefined } | { subject?: undefined; failure: TokenFailureCode };
+
+export interface DecisionCoreDeps {
+  engine: { decide: typeof engineDecide };
+  tokens: TokenVerifier | undefined;
+  decisionLog: DecisionLog;
+  metrics: PdpMetrics;
+  clock: Clock;
+  nextId: () => string;
+  onTokenFailure?: (code: TokenFailureCode, detail: string) => void;
+}
+
+export interface DecisionCore {
+  /** The subject of a request: as given, or from the token (a refused token is a failure code, not a throw). */
+  subjectOf(body: { subject?: unknown; token?: unknown }): SubjectResult | Promise<SubjectResult>;
+  decide(
+    compiled: CompiledPolicySet,
+    who: SubjectResult,
+    resource: DecisionResource,
+    action: string,
+    context: Record<string, unknown> | undefined,
+    explain: boolean,
+    t0: number,
+    api: string,
+  ): DecisionResponse;
+}
+
+export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
+  const { engine, tokens, decisionLog, metrics, clock, nextId } = deps;
+  const tokenReasons = new Map<TokenFailureCode, readonly DecisionReason[]>();
+  const reasonsFor = (code: TokenFailureCode): readonly DecisionReason[] => {
+    let r = tokenReasons.get(code);
+    if (r === undefined) {
+      r = Object.freeze([Object.freeze({ policy: TOKEN_POLICY, rule: code, effect: 'deny' as const, code, message: tokenFailureMessage(code) })]);
+      tokenReasons.set(code, r);
+    }
+    return r;
+  };
+
+  async function verifySlow(verifier: TokenVerifier, token: string): Promise<SubjectResult> {
+    const result = await verifier.verify(token);
+    if (result.ok) return { subject: result.subject };
+    metrics.tokenFailures.labels(result.code).inc();
+    deps.onTokenFailure?.(result.code, result.detail);
+    return { failure: result.code };
+  }
+
+  return {
+    subjectOf(body) {
+      if (body.token === undefined) return { subject: body.subject as DecisionSubject };
+      if (tokens === undefined) {
+        throw new PdpError('token_mode_not_configured', 'This PDP has no PDP_JWT_ISSUER configured, so it cannot verify tokens; send subject instead.', {
+          errors: [{ pointer: '/token', detail: 'token mode is not configured' }],
+        });
+      }
+      const token = body.token as string;
+      const hit = tokens.cached(token);
+      if (hit !== undefined) {
+        metrics.tokenCacheHits.inc();
+        return { subject: hit };
+      }
+      metrics.tokenCacheMisses.inc();
+      return verifySlow(tokens, token);
+    },
+
+    decide(compiled, who, resource, action, context, explain, t0, api) {
+      let allow: boolean;
+      let effect: Effect;
+      let reasons: readonly DecisionReason[];
+      let trace: DecisionExplain | undefined;
+      if (who.subject !== undefined) {
+        const request: DecisionRequest = context === undefined
+          ? { subject: who.subject, resource, action }
+          : { subject: who.subject, resource, action, context };
+        const d = engine.decide(compiled, request, explain ? { explain: true } : undefined);
+        allow = d.allow;
+        effect = d.effect;
+        reasons = d.reasons;
+        trace = d.explain;
+      } else {
+        allow = false;
+        effect = 'deny';
+        reasons = reasonsFor(who.failure);
+      }
+      const decisionId = nextId();
+      const elapsedMs = clock.monotonic() - t0;
+      (allow ? metrics.decisionsAllow : metrics.decisionsDeny).inc();
+      metrics.decisionSeconds.observe(elapsedMs / 1000);
+      if (decisionLog.enabled) {
+        decisionLog.write({
+          decisionId,
+          revision: compiled.revision,
+          subject: who.subject?.id,
+          resource: { type: resource.type, id: resource.id },
+          action,
+          effect,
+          reasons: reasons as DecisionReason[],
+          latencyUs: Math.round(elapsedMs * 1000),
+          ...(who.failure !== undefined ? { tokenError: who.failure } : {}),
+          api,
+        });
+      }
+      const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };
+      if (trace !== undefined) out.explain = trace;
+      return out;
+    },
+  };
+}

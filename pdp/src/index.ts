@@ -1,0 +1,27 @@
+/**
+ * The pdp library: load a policy directory, compile it once, decide many times.
+ *
+ *   const loaded = await loadPolicies('policies');
+ *   if (!loaded.ok) throw new Error(loaded.errors.map(formatPolicyError).join('\n'));
+ *   const compiled = compile(loaded.policySet);
+ *   const { allow } = decide(compiled, { subject, resource, action });
+ */
+export { loadPolicies, checkPolicySources, ROLES_FILE, TESTS_DIR } from './policy/loader.js';
+export type { PolicyError, LoadResult, PolicySources, SourceFile } from './policy/loader.js';
+export { formatPolicyError } from './policy/format.js';
+export { computeRevision, canonicalJson } from './policy/revision.js';
+export { readSchema, getValidators, SCHEMAS_DIR } from './policy/schemas.js';
+export { loadPolicyTests, runPolicyTests } from './policy/testing.js';
+export type { PolicyTestCase, PolicyTestFile, PolicyTestReport, CaseResult, LoadTestsResult } from './policy/testing.js';
+export { compile, InvalidPolicySetError } from './engine/compile.js';
+export type { CompiledPolicySet } from './engine/compile.js';
+export { decide, REASON_CODES } from './engine/decide.js';
+export { ALLOWED_OPERATORS, VAR_ROOTS } from './engine/logic.js';
+export type * from './engine/types.js';
+
+// The HTTP decision service (issue 4): `startPdpServer` for embedding and tests, `createApp` to compose it yourself.
+export { startPdpServer } from './http/server.js';
+export type { StartPdpServerOptions, PdpServer } from './http/server.js';
+export type { ConfigOptions, LogLevel } from './config.js';
+export type { PoliciesView, ReloadResult } from './store/policy-store.js';
+export type { DecisionResponse } from './http/decisions.js';

@@ -1,0 +1,29 @@
+/**
+ * The revision of a policy set: `sha256:` of a canonical serialisation. Object keys are sorted
+ * and policies are ordered by id, so neither key order nor file names nor file order change it;
+ * any change to a policy or role (descriptions included) does. The loader drops the editor-only
+ * `$schema` key before this runs, so it is not part of a policy's content.
+ */
+import { createHash } from 'node:crypto';
+import type { Policy, RoleDefinition } from '../engine/types.js';
+
+/** JSON with object keys sorted at every level; arrays keep their order (rule order is meaningful). */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const obj = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const key of Object.keys(obj).sort()) {
+      if (obj[key] === undefined) continue;
+      parts.push(`${JSON.stringify(key)}:${canonicalJson(obj[key])}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function computeRevision(policies: readonly Policy[], roles: Record<string, RoleDefinition>): string {
+  const sorted = [...policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const canonical = canonicalJson({ policies: sorted, roles });
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}

@@ -1,0 +1,129 @@
+/**
+ * Token mode: turns a caller-supplied JWT into a decision subject. Verification is jose's
+ * `jwtVerify` against the issuer's keys (`iss`, `aud`, `exp`, `nbf`, algorithm allow-list,
+ * clock tolerance), then `sub` must be a non-empty string. Verified subjects are cached by a
+ * hash of the token and never outlive its `exp`, so a hot token costs a hash and a map lookup
+ * instead of a signature check.
+ */
+import { createHash } from 'node:crypto';
+import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
+import type { JwtConfig } from '../config.js';
+import type { DecisionSubject } from '../engine/types.js';
+import { createKeyResolver } from './jwks.js';
+import { tokenFailureCode, type TokenFailureCode } from './reasons.js';
+
+export type TokenResult =
+  | { ok: true; subject: DecisionSubject }
+  | { ok: false; code: TokenFailureCode; detail: string };
+
+export interface TokenVerifierOptions {
+  jwt: Readonly<JwtConfig>;
+  /** Dot path of the groups claim in the payload (`groups`, `realm_access.roles`, …). */
+  groupsClaim: string;
+  cacheMax: number;
+  cacheMaxTtlSec: number;
+  /** Wall clock, ms since epoch (injected so tests can move time). */
+  now?: () => number;
+  /** Key source; default: remote JWKS from config (tests may pass a local key set). */
+  keys?: JWTVerifyGetKey;
+  onCacheHit?: () => void;
+  onCacheMiss?: () => void;
+}
+
+export interface TokenVerifier {
+  /** The verified subject if this token is cached and unexpired; no I/O, no signature check. */
+  cached(token: string): DecisionSubject | undefined;
+  /** Full verification (fills the cache on success). Never throws. */
+  verify(token: string): Promise<TokenResult>;
+}
+
+interface CacheEntry {
+  subject: DecisionSubject;
+  expMs: number;
+}
+
+function readPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const key of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Groups from the configured claim: an array of strings, or one string. Anything else: none. */
+export function groupsFromClaims(payload: JWTPayload, groupsClaim: string): string[] {
+  const v = readPath(payload, groupsClaim);
+  if (typeof v === 'string') return v.length > 0 ? [v] : [];
+  if (!Array.isArray(v)) return [];
+  return v.filter((g): g is string => typeof g === 'string');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
+  }
+  return value;
+}
+
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const { jwt, groupsClaim } = options;
+  const now = options.now ?? Date.now;
+  const keys = options.keys ?? createKeyResolver(jwt, { now });
+  const maxTtlMs = options.cacheMaxTtlSec * 1000;
+  const cache =
+    options.cacheMax > 0 && maxTtlMs > 0
+      ? new LRUCache<string, CacheEntry>({ max: options.cacheMax, ttl: maxTtlMs, allowStale: false })
+      : undefined;
+  const onHit = options.onCacheHit ?? (() => {});
+  const onMiss = options.onCacheMiss ?? (() => {});
+  const verifyOptions = {
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+    algorithms: jwt.algorithms,
+    clockTolerance: jwt.clockToleranceSec,
+    // A token without `exp` would be valid forever; an access token must carry one.
+    requiredClaims: ['sub', 'exp'],
+  };
+
+  // Keyed by a hash, so the cache never holds a usable token in memory dumps.
+  const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+  return {
+    cached(token) {
+      if (cache === undefined) return undefined;
+      const entry = cache.get(keyOf(token));
+      // lru-cache's TTL runs on a monotonic clock; the `exp` check runs on the wall clock.
+      if (entry === undefined || entry.expMs <= now()) {
+        onMiss();
+        return undefined;
+      }
+      onHit();
+      return entry.subject;
+    },
+
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, { ...verifyOptions, currentDate: new Date(now()) }));
+      } catch (err) {
+        const code = tokenFailureCode(err);
+        return { ok: false, code, detail: (err as Error).message };
+      }
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+        return { ok: false, code: 'token_missing_subject', detail: 'the "sub" claim must be a non-empty string' };
+      }
+      const subject: DecisionSubject = deepFreeze({
+        id: payload.sub,
+        groups: groupsFromClaims(payload, groupsClaim),
+        claims: payload as Record<string, unknown>,
+      });
+      const expMs = (payload.exp as number) * 1000;
+      const ttl = Math.min(expMs - now(), maxTtlMs);
+      if (cache !== undefined && ttl > 0) cache.set(keyOf(token), { subject, expMs }, { ttl });
+      return { ok: true, subject };
+    },
+  };
+}

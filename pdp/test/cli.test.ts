@@ -1,0 +1,196 @@
+/**
+ * The built CLI, spawned as a user runs it (`node bin/pdp.js …`; build first with
+ * `npm run build -w pdp`): exit codes, output format, no colour when not on a TTY.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const PDP = fileURLToPath(new URL('../bin/pdp.js', import.meta.url));
+const POLICIES = fileURLToPath(new URL('../../policies', import.meta.url));
+const BAD = fileURLToPath(new URL('./bad-policies/every-file-reported/policies', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function pdp(args: string[], stdin?: string): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [PDP, ...args], { timeout: 15_000, env: { ...process.env, NO_COLOR: '' } }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+    else child.stdin?.end();
+  });
+}
+
+const alice = { subject: { id: 'alice', groups: ['oracle-ai-users'] }, resource: { type: 'chat' }, action: 'read' };
+
+let work: string;
+beforeAll(async () => {
+  if (!existsSync(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)))) {
+    throw new Error('pdp is not built: run `npm run build -w pdp` first');
+  }
+  work = await mkdtemp(join(tmpdir(), 'pdp-cli-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function copyOfPolicies(name: string): Promise<string> {
+  const dir = join(work, name);
+  await cp(POLICIES, dir, { recursive: true });
+  return dir;
+}
+
+describe('pdp (usage)', () => {
+  it('prints help with --help and exits 0', async () => {
+    const r = await pdp(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: pdp <command>');
+  });
+  it.each([[[]], [['frobnicate']], [['check']], [['check', '--nope', 'x']], [['eval', '--policies', 'x']], [['test', 'a', 'b']]])(
+    'exits 2 with help for a usage error: %j',
+    async (args) => {
+      const r = await pdp(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('Usage: pdp <command>');
+      expect(r.stdout).toBe('');
+    },
+  );
+  it('prints no colour when not on a TTY', async () => {
+    const r = await pdp(['test', POLICIES]);
+    expect(r.stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('pdp check', () => {
+  it('exits 0 for the demo policies and names the revision', async () => {
+    const r = await pdp(['check', POLICIES]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok: 3 policies, 4 rules, 2 roles; revision sha256:[0-9a-f]{64}\n$/);
+  });
+  it('exits 1 with one FILE:JSON-POINTER: message line per error', async () => {
+    const r = await pdp(['check', BAD]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^a\.json:: invalid JSON: .*\(line \d+, column \d+\)$/);
+    expect(lines[1]).toBe('b.json:/rules/0/effect: must be one of "allow", "deny"');
+    expect(lines[2]).toBe('c.json:/extra: unknown property "extra"');
+  });
+  it('--json gives the errors as data', async () => {
+    const r = await pdp(['check', '--json', BAD]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, errors: [{ file: 'a.json', pointer: '' }, { file: 'b.json' }, { file: 'c.json' }] });
+  });
+});
+
+describe('pdp test', () => {
+  it('passes the demo policies with full rule coverage', async () => {
+    const r = await pdp(['test', POLICIES]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\b(\d+) passed, 0 failed, \1 cases/);
+    expect(r.stdout).toContain('rule coverage: 4/4 (100%)');
+  });
+
+  it('exits 1 on a failing case, printing expected vs actual, the trace and the rules no case exercised', async () => {
+    const dir = await copyOfPolicies('failing');
+    await rm(join(dir, 'tests'), { recursive: true });
+    await cp(join(POLICIES, 'tests', 'chat.json'), join(dir, 'tests', 'chat.json'));
+    await writeFile(
+      join(dir, 'tests', 'wrong.json'),
+      JSON.stringify({ cases: [{ name: 'bob is wrongly expected to chat', input: { subject: { id: 'bob', groups: [] }, resource: { type: 'chat' }, action: 'read' }, expect: { allow: true, reasons: ['chat/members-may-chat'] } }] }),
+    );
+    const r = await pdp(['test', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ bob is wrongly expected to chat');
+    expect(r.stdout).toContain('allow: expected true, got false');
+    expect(r.stdout).toContain('reasons: expected [chat/members-may-chat], got []');
+    expect(r.stdout).toMatch(/chat\/members-may-chat\s+allow\s+actions ✓\s+subject ✗\s+when –\s+not applied/);
+    expect(r.stdout).toMatch(/rule coverage: 2\/4 \(50%\)/);
+    expect(r.stdout).toMatch(/rules no case exercised:\n\s+admin\/admins-only\n\s+analytics\/signed-in-users-may-read/);
+  });
+
+  it('--json reports cases, failures and coverage as data', async () => {
+    const dir = await copyOfPolicies('json');
+    await writeFile(
+      join(dir, 'tests', 'wrong.json'),
+      JSON.stringify({ cases: [{ name: 'wrong', input: alice, expect: { allow: false } }] }),
+    );
+    const r = await pdp(['test', '--json', dir]);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ ok: false, failed: 1, coverage: { rules: 4, exercised: 4, percent: 100, unexercised: [] } });
+    expect(report.cases.find((c: { name: string }) => c.name === 'wrong')).toMatchObject({ pass: false, actual: { allow: true, explain: { roles: ['ai-user'] } } });
+  });
+
+  it('exits 2 when the policies are invalid', async () => {
+    const r = await pdp(['test', BAD]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('b.json:/rules/0/effect: must be one of');
+  });
+
+  it('exits 2 for an invalid test file, naming file and pointer', async () => {
+    const dir = await copyOfPolicies('bad-tests');
+    await writeFile(
+      join(dir, 'tests', 'bad.json'),
+      JSON.stringify({ cases: [{ name: 'x', input: alice, expect: { allow: true, reasons: ['chat/no-such-rule'] } }, { name: 'y', input: { ...alice, extra: 1 }, expect: { allow: true } }] }),
+    );
+    const r = await pdp(['test', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('tests/bad.json:/cases/0/expect/reasons/0: no rule "chat/no-such-rule" in the policy set');
+    expect(r.stdout).toContain('tests/bad.json:/cases/1/input/extra: unknown property "extra"');
+  });
+
+  it('exits 2 when there is no test to run', async () => {
+    const dir = await copyOfPolicies('no-tests');
+    await rm(join(dir, 'tests'), { recursive: true });
+    const r = await pdp(['test', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('no test files');
+  });
+});
+
+describe('pdp eval', () => {
+  it('decides a request from a file, with the revision', async () => {
+    const input = join(work, 'alice.json');
+    await writeFile(input, JSON.stringify(alice));
+    const r = await pdp(['eval', '--policies', POLICIES, '--input', input]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      allow: true,
+      effect: 'allow',
+      reasons: [{ policy: 'chat', rule: 'members-may-chat', effect: 'allow' }],
+      revision: expect.stringMatching(/^sha256:/),
+    });
+  });
+  it('reads stdin with --input - and explains with --explain', async () => {
+    const r = await pdp(['eval', '--policies', POLICIES, '--input', '-', '--explain'], JSON.stringify({ ...alice, subject: { id: 'bob', groups: [] } }));
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ allow: false, reasons: [], explain: { roles: [], rules: [{ rule: 'members-may-chat', subjectMatched: false }, { rule: 'no-chat-from-suspended-accounts', whenResult: false }] } });
+  });
+  it('accepts "explain": true in the input, as the HTTP API does', async () => {
+    const r = await pdp(['eval', '--policies', POLICIES, '--input', '-'], JSON.stringify({ ...alice, explain: true }));
+    expect(JSON.parse(r.stdout).explain.roles).toEqual(['ai-user']);
+  });
+  it('exits 1 for an input that is not a decision request, with pointers', async () => {
+    const r = await pdp(['eval', '--policies', POLICIES, '--input', '-'], JSON.stringify({ subject: { id: 1 }, resource: {}, action: 'read' }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('<stdin>:/subject/id: must be string');
+    expect(r.stderr).toContain('<stdin>:/resource: missing required property "type"');
+  });
+  it('exits 1 for invalid policies', async () => {
+    const r = await pdp(['eval', '--policies', BAD, '--input', '-'], JSON.stringify(alice));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('c.json:/extra');
+  });
+});

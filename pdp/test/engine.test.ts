@@ -1,0 +1,146 @@
+/**
+ * The engine's contract beyond the corpus: compile refuses hand-built sets the loader would
+ * refuse, the index keeps other types' and actions' rules out of a decision, explain traces
+ * every rule of the type, and json-logic-js's process-wide state is never touched.
+ */
+import jsonLogicModule from 'json-logic-js';
+import { describe, expect, it } from 'vitest';
+import { compile, InvalidPolicySetError } from '../src/engine/compile.js';
+import { decide } from '../src/engine/decide.js';
+import { ALLOWED_OPERATORS, checkLogic } from '../src/engine/logic.js';
+import type { Policy, PolicySet, RoleDefinition } from '../src/engine/types.js';
+import { computeRevision } from '../src/policy/revision.js';
+
+const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown };
+
+function set(policies: Policy[], roles: Record<string, RoleDefinition> = {}): PolicySet {
+  return { policies, roles, revision: computeRevision(policies, roles) };
+}
+
+const THROWS = { in: ['x', { var: 'resource.attributes.tags' }] };
+const hostile = { tags: { indexOf: 1 } };
+
+describe('compile', () => {
+  it.each([
+    ['a forbidden operator', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], when: { method: [{ var: 'subject.id' }, 'toString'] } }] }])],
+    ['a var path outside the request', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], when: { var: 'process.env' } }] }])],
+    ['an unknown role', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { roles: { anyOf: ['x'] } } }] }])],
+    ['a role cycle', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }], { a: { inherits: ['b'] }, b: { inherits: ['a'] } })],
+    ['duplicate policy ids', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }, { id: 'p', resource: 's', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }])],
+    ['duplicate rule ids', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }, { id: 'r', effect: 'deny', actions: ['a'] }] }])],
+    ['an effect that is neither allow nor deny', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'permit' as 'allow', actions: ['a'] }] }])],
+    ['empty actions', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: [] }] }])],
+  ])('refuses a hand-built set with %s', (_what, bad) => {
+    expect(() => compile(bad)).toThrow(InvalidPolicySetError);
+  });
+
+  it('keeps the revision and the policy set it was given', () => {
+    const s = set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }]);
+    const compiled = compile(s);
+    expect(compiled.revision).toBe(s.revision);
+    expect(compiled.policySet).toBe(s);
+  });
+});
+
+describe('the index', () => {
+  const compiled = compile(
+    set([
+      { id: 'docs', resource: 'doc', rules: [{ id: 'boom', effect: 'deny', actions: ['read'], when: THROWS }, { id: 'ok', effect: 'allow', actions: ['write'] }] },
+      { id: 'imgs', resource: 'img', rules: [{ id: 'ok', effect: 'allow', actions: ['read'] }] },
+    ]),
+  );
+  it("never evaluates another resource type's rules", () => {
+    expect(decide(compiled, { subject: { id: 'u' }, resource: { type: 'img', attributes: hostile }, action: 'read' })).toEqual({
+      allow: true,
+      effect: 'allow',
+      reasons: [{ policy: 'imgs', rule: 'ok', effect: 'allow' }],
+    });
+  });
+  it("never evaluates another action's rules", () => {
+    expect(decide(compiled, { subject: { id: 'u' }, resource: { type: 'doc', attributes: hostile }, action: 'write' }).allow).toBe(true);
+  });
+  it('evaluates the rules that can apply (and fails closed on them)', () => {
+    const d = decide(compiled, { subject: { id: 'u' }, resource: { type: 'doc', attributes: hostile }, action: 'read' });
+    expect(d.allow).toBe(false);
+    expect(d.reasons).toEqual([{ policy: 'docs', rule: 'boom', effect: 'deny', code: 'evaluation_error', message: 'b.indexOf is not a function' }]);
+  });
+  it('returns a fresh decision each time (callers may add fields)', () => {
+    const request = { subject: { id: 'u' }, resource: { type: 'img' }, action: 'read' };
+    const a = decide(compiled, request);
+    const b = decide(compiled, request);
+    expect(a).not.toBe(b);
+    expect(a.reasons).not.toBe(b.reasons);
+    expect(Object.isFrozen(a)).toBe(false);
+  });
+});
+
+describe('explain', () => {
+  const compiled = compile(
+    set(
+      [
+        {
+          id: 'docs',
+          resource: 'doc',
+          rules: [
+            { id: 'members', effect: 'allow', actions: ['read'], subject: { roles: { anyOf: ['member'] } } },
+            { id: 'owners-write', effect: 'allow', actions: ['write'], when: { '==': [{ var: 'subject.id' }, { var: 'resource.attributes.owner' }] } },
+            { id: 'no-archived', effect: 'deny', actions: ['*'], when: { '==': [{ var: 'resource.attributes.archived' }, true] } },
+          ],
+        },
+        { id: 'all', resource: '*', rules: [{ id: 'staff', effect: 'allow', actions: ['read'], subject: { groups: { allOf: ['staff'] } } }] },
+        { id: 'imgs', resource: 'img', rules: [{ id: 'r', effect: 'allow', actions: ['read'] }] },
+      ],
+      { member: { fromGroups: ['m'] }, lead: { fromGroups: ['l'], inherits: ['member'] } },
+    ),
+  );
+
+  it("traces every rule for the type (its own and * policies'), in set order, with each check", () => {
+    const d = decide(compiled, { subject: { id: 'u', groups: ['l'] }, resource: { type: 'doc', attributes: { owner: 'v' } }, action: 'read' }, { explain: true });
+    expect(d.allow).toBe(true);
+    expect(d.explain).toEqual({
+      roles: ['lead', 'member'],
+      rules: [
+        { policy: 'docs', rule: 'members', effect: 'allow', actionMatched: true, subjectMatched: true, whenResult: null, applied: true },
+        { policy: 'docs', rule: 'owners-write', effect: 'allow', actionMatched: false, subjectMatched: true, whenResult: null, applied: false },
+        { policy: 'docs', rule: 'no-archived', effect: 'deny', actionMatched: true, subjectMatched: true, whenResult: false, applied: false },
+        { policy: 'all', rule: 'staff', effect: 'allow', actionMatched: true, subjectMatched: false, whenResult: null, applied: false },
+      ],
+    });
+  });
+  it('shows a role error and the rules it stopped', () => {
+    const withRoleWhen = compile(
+      set([{ id: 'p', resource: 'doc', rules: [{ id: 'r', effect: 'allow', actions: ['read'], subject: { roles: { anyOf: ['x'] } } }] }], {
+        x: { when: { in: ['a', { var: 'context.list' }] } },
+      }),
+    );
+    const d = decide(withRoleWhen, { subject: { id: 'u' }, resource: { type: 'doc' }, action: 'read', context: { list: { indexOf: 'no' } } }, { explain: true });
+    expect(d.allow).toBe(false);
+    expect(d.reasons[0]?.code).toBe('evaluation_error');
+    expect(d.explain?.roleErrors).toEqual([{ role: 'x', message: expect.stringContaining('indexOf') }]);
+    expect(d.explain?.rules[0]).toMatchObject({ applied: false, error: expect.stringContaining('role derivation failed') });
+  });
+  it('is absent unless asked for', () => {
+    expect(decide(compiled, { subject: { id: 'u' }, resource: { type: 'doc' }, action: 'read' })).not.toHaveProperty('explain');
+  });
+});
+
+describe('json-logic safety', () => {
+  it('leaves json-logic-js itself untouched (its own var still reads inherited properties)', () => {
+    compile(set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], when: { '!!': { var: 'subject.id' } } }] }]));
+    expect(typeof jsonLogic.apply({ var: 'a.toString' }, { a: {} })).toBe('function');
+  });
+  it('allows no operator that runs code, logs, or reads data by computed keys', () => {
+    for (const op of ['method', 'log', 'missing', 'missing_some', 'map', 'filter', 'reduce', 'all', 'some', 'none', 'eval', '__proto__', 'constructor']) {
+      expect(ALLOWED_OPERATORS.has(op), op).toBe(false);
+    }
+  });
+  it('refuses a dotted operator name (json-logic-js would walk into an operation function)', () => {
+    expect(checkLogic({ '==.length': [1, 2] })).toEqual([{ pointer: '/==.length', message: expect.stringContaining('not allowed') }]);
+  });
+  it('does not pollute Object.prototype from a request', () => {
+    const compiledSet = compile(set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], when: { '==': [{ var: 'context.polluted' }, true] } }] }]));
+    const request = JSON.parse('{"subject":{"id":"u","__proto__":{"polluted":true}},"resource":{"type":"r","__proto__":{"polluted":true}},"action":"a","context":{"__proto__":{"polluted":true}}}');
+    expect(decide(compiledSet, request, { explain: true }).allow).toBe(false);
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});

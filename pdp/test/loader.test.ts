@@ -1,0 +1,163 @@
+/**
+ * The loader beyond the bad-policy corpus: the demo policies load, the revision is canonical
+ * (key order, file names and file order do not change it; any semantic change does), the
+ * editor-only `$schema` key is dropped, and tests/ is not read as policies.
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPolicySources, loadPolicies } from '../src/policy/loader.js';
+import { formatPolicyError } from '../src/policy/format.js';
+import { findDuplicateKeys, parseJson, scanJson } from '../src/policy/json.js';
+import { readSchema } from '../src/policy/schemas.js';
+import { ALLOWED_OPERATORS } from '../src/engine/logic.js';
+
+const POLICIES = fileURLToPath(new URL('../../policies/', import.meta.url));
+
+const policy = { id: 'p', resource: 'doc', description: 'd', rules: [{ id: 'r', effect: 'allow', actions: ['read'], subject: { groups: { anyOf: ['g'] } } }] };
+const other = { id: 'q', resource: '*', rules: [{ id: 'r', effect: 'deny', actions: ['*'], when: { '==': [{ var: 'context.x' }, 1] } }] };
+const roles = { roles: { a: { fromGroups: ['g'] }, b: { inherits: ['a'] } } };
+
+function revisionOf(files: [string, unknown][], rolesDoc: unknown = roles): string {
+  const result = checkPolicySources({
+    policies: files.map(([file, doc]) => ({ file, text: typeof doc === 'string' ? doc : JSON.stringify(doc) })),
+    roles: { file: 'roles.json', text: JSON.stringify(rolesDoc) },
+  });
+  if (!result.ok) throw new Error(result.errors.map(formatPolicyError).join('\n'));
+  return result.policySet.revision;
+}
+
+/** The same JSON with every object's keys in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversedKeys(v)]));
+}
+
+describe('the demo policies', () => {
+  it('load whole, with sources and roles', async () => {
+    const result = await loadPolicies(POLICIES);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+    if (!result.ok) return;
+    const set = result.policySet;
+    expect(set.policies.map((p) => p.id)).toEqual(['admin', 'analytics', 'chat']);
+    expect(set.sources).toEqual({ admin: 'admin.json', analytics: 'analytics.json', chat: 'chat.json' });
+    expect(Object.keys(set.roles).sort()).toEqual(['ai-admin', 'ai-user']);
+    expect(set.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    for (const p of set.policies) expect(p).not.toHaveProperty('$schema');
+  });
+});
+
+describe('the revision', () => {
+  const base = revisionOf([['a.json', policy], ['b.json', other]]);
+
+  it('does not depend on key order', () => {
+    expect(revisionOf([['a.json', reversedKeys(policy)], ['b.json', reversedKeys(other)]], reversedKeys(roles))).toBe(base);
+  });
+  it('does not depend on file names or file order', () => {
+    expect(revisionOf([['zzz.json', other], ['x.json', policy]])).toBe(base);
+  });
+  it('does not depend on whitespace or $schema', () => {
+    expect(revisionOf([['a.json', JSON.stringify({ $schema: '../x.json', ...policy }, null, 8)], ['b.json', other]])).toBe(base);
+  });
+  it.each([
+    ['an effect', { ...policy, rules: [{ ...policy.rules[0], effect: 'deny' }] }],
+    ['an action', { ...policy, rules: [{ ...policy.rules[0], actions: ['read', 'write'] }] }],
+    ['rule order', { ...policy, rules: [{ ...policy.rules[0], id: 'r0' }, ...policy.rules] }],
+    ['a group', { ...policy, rules: [{ ...policy.rules[0], subject: { groups: { anyOf: ['h'] } } }] }],
+    ['a description', { ...policy, description: 'changed' }],
+    ['the resource', { ...policy, resource: 'img' }],
+  ])('changes with %s', (_what, changed) => {
+    expect(revisionOf([['a.json', changed], ['b.json', other]])).not.toBe(base);
+  });
+  it('changes with the roles', () => {
+    expect(revisionOf([['a.json', policy], ['b.json', other]], { roles: { a: { fromGroups: ['h'] }, b: { inherits: ['a'] } } })).not.toBe(base);
+  });
+});
+
+describe('loadPolicies on a directory', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  async function dirWith(files: Record<string, string>): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'pdp-loader-'));
+    dirs.push(dir);
+    for (const [name, text] of Object.entries(files)) {
+      await mkdir(join(dir, name, '..'), { recursive: true });
+      await writeFile(join(dir, name), text);
+    }
+    return dir;
+  }
+
+  it('ignores tests/, non-JSON files and sub-directories', async () => {
+    const dir = await dirWith({
+      'p.json': JSON.stringify(policy),
+      'README.md': '# not a policy',
+      'tests/p.json': '{ not even JSON',
+      'drafts/q.json': '{ also not JSON',
+    });
+    const result = await loadPolicies(dir);
+    expect(result.ok).toBe(true);
+  });
+  it('works without roles.json when no rule names a role', async () => {
+    const result = await loadPolicies(await dirWith({ 'p.json': JSON.stringify(policy) }));
+    expect(result.ok && result.policySet.roles).toEqual({});
+  });
+  it('reports a missing directory as an error, not an exception', async () => {
+    const result = await loadPolicies(join(tmpdir(), 'pdp-no-such-dir-' + process.pid));
+    expect(result).toEqual({ ok: false, errors: [{ file: '.', pointer: '', message: 'no such directory' }] });
+  });
+  it('accepts a UTF-8 byte order mark', async () => {
+    const result = await loadPolicies(await dirWith({ 'p.json': `\ufeff${JSON.stringify(policy)}` }));
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe('JSON reading', () => {
+  it('reports syntax errors with line and column', () => {
+    const result = parseJson('{\n  "a": 1,\n  "b": }');
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.message).toMatch(/line 3, column 8/);
+  });
+  it.each([
+    ['{"a": tru}', 'line 1, column 7'],
+    ['{"a": 1,}', 'line 1, column 9'],
+    ['{\n  "a": [1 2]\n}', 'line 2, column 11'],
+    ['{"a": 1} x', 'line 1, column 10'],
+  ])('locates the error in %j', (text, where) => {
+    const result = parseJson(text);
+    expect(result.ok).toBe(false);
+    expect(result.issues[0]?.message).toContain(where);
+  });
+  it('agrees with JSON.parse on what is valid', () => {
+    for (const text of ['{}', '[]', '"x"', '-0.5e+3', '{"a":[true,false,null,{"b":"\\u00e9\\""}]}', ' 1 ']) {
+      expect(scanJson(text).errorAt, text).toBeNull();
+      expect(parseJson(text).ok).toBe(true);
+    }
+  });
+  it('finds duplicate keys at any depth, with escaped pointers', () => {
+    expect(findDuplicateKeys('{"a":{"x/y":1,"x/y":2},"b":[{"c":1},{"c":1,"c":2}],"s":"\\"a\\":1,\\"a\\":2"}')).toEqual([
+      { pointer: '/a/x~1y', message: 'duplicate key "x/y"' },
+      { pointer: '/b/1/c', message: 'duplicate key "c"' },
+    ]);
+  });
+});
+
+describe('the published schemas', () => {
+  it('are JSON Schema 2020-12 with an $id, and closed to unknown keys', () => {
+    for (const name of ['policy', 'roles', 'policyTest'] as const) {
+      const schema = readSchema(name);
+      expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(schema.$id).toEqual(expect.any(String));
+      expect(schema.additionalProperties).toBe(false);
+    }
+  });
+  it("document exactly the engine's operator allow-list", () => {
+    const schema = readSchema('policy') as { $defs: { rule: { properties: { when: { description: string } } } } };
+    const listed = /Operators: (.*?)\. var paths/.exec(schema.$defs.rule.properties.when.description)?.[1]?.split(' ');
+    expect(new Set(listed)).toEqual(new Set(ALLOWED_OPERATORS));
+  });
+});

@@ -1,0 +1,342 @@
+/**
+ * Property tests: for random policy sets, roles and requests, the indexed engine decides exactly
+ * what a plain reference evaluator (written here, no index, json-logic-js on a sanitised copy of
+ * the request) decides; `decide` never throws, whatever it is given; explain never changes a
+ * decision; requests are never mutated.
+ */
+import fc from 'fast-check';
+import jsonLogicModule from 'json-logic-js';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../src/engine/compile.js';
+import { decide } from '../src/engine/decide.js';
+import type { Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
+import { checkPolicySources } from '../src/policy/loader.js';
+
+const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(v: unknown): boolean };
+
+// ---------- generators ----------
+
+const GROUPS = ['g1', 'g2', 'g3', 'g4'];
+const ACTIONS = ['read', 'write', 'delete'];
+const TYPES = ['doc', 'img'];
+const ROLE_NAMES = ['r0', 'r1', 'r2', 'r3'];
+const IDS = ['alice', 'bob', ''];
+
+const nameList = (pool: string[]) => fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 });
+const matcher = (pool: string[]) =>
+  fc
+    .record({ anyOf: nameList(pool), allOf: nameList(pool) }, { requiredKeys: [] })
+    .filter((m) => Object.keys(m).length > 0);
+
+/** Request values, including ones that make json-logic-js operators throw. */
+const leaf = fc.oneof(
+  fc.constantFrom<unknown>(null, true, false, 0, 1, 5, 10, '', 'x', 'alice', 'bob', '3', ['x', 'y'], []),
+  fc.constantFrom<unknown>({ toString: 1 }, { indexOf: 1 }, { valueOf: 1, toString: 1 }, {}),
+  fc.integer({ min: -5, max: 20 }),
+);
+
+/** What a policy may write as a literal: no objects (json-logic would read one as an operation). */
+const literal = leaf.filter((x) => typeof x !== 'object' || x === null || Array.isArray(x));
+
+const PATHS = [
+  'subject.id',
+  'subject.claims.level',
+  'subject.claims.tags',
+  'subject.groups',
+  'subject.groups.length',
+  'subject.roles',
+  'resource.id',
+  'resource.attributes.owner',
+  'resource.attributes.n',
+  'resource.attributes.toString',
+  'resource.attributes.list.0',
+  'action',
+  'context.flag',
+  'context.hour',
+  'context.hasOwnProperty',
+];
+const ROLE_PATHS = PATHS.filter((p) => !p.startsWith('subject.roles'));
+
+function logicArb(paths: string[]): fc.Arbitrary<unknown> {
+  const v = fc.oneof(
+    fc.constantFrom(...paths).map((p) => ({ var: p })),
+    fc.tuple(fc.constantFrom(...paths), literal).map(([p, d]) => ({ var: [p, d] })),
+  );
+  const operand = fc.oneof(v, literal);
+  const { expr } = fc.letrec<{ expr: unknown }>((tie) => ({
+    expr: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constant(true),
+      fc.tuple(fc.constantFrom('==', '!=', '===', '<', '>=', 'in'), operand, operand).map(([op, a, b]) => ({ [op]: [a, b] })),
+      fc.tuple(fc.constantFrom('cat', '+', 'substr', 'max'), operand, operand).map(([op, a, b]) => ({ '==': [{ [op]: [a, b] }, 'x1'] })),
+      v.map((x) => ({ '!!': x })),
+      tie('expr').map((e) => ({ '!': e })),
+      fc.tuple(fc.constantFrom('and', 'or'), tie('expr'), tie('expr')).map(([op, a, b]) => ({ [op]: [a, b] })),
+      fc.tuple(tie('expr'), tie('expr'), tie('expr')).map(([c, a, b]) => ({ if: [c, a, b] })),
+    ),
+  }));
+  return expr;
+}
+
+const ruleArb = (id: string): fc.Arbitrary<Rule> =>
+  fc
+    .record(
+      {
+        effect: fc.constantFrom<'allow' | 'deny'>('allow', 'allow', 'deny'),
+        actions: fc.uniqueArray(fc.constantFrom(...ACTIONS, '*'), { minLength: 1, maxLength: 2 }),
+        subject: fc.record({ groups: matcher(GROUPS), roles: matcher(ROLE_NAMES) }, { requiredKeys: [] }).filter((s) => Object.keys(s).length > 0),
+        when: logicArb(PATHS),
+      },
+      { requiredKeys: ['effect', 'actions'] },
+    )
+    .map((r) => ({ id, ...r }));
+
+const policiesArb = fc
+  .array(fc.tuple(fc.constantFrom(...TYPES, '*'), fc.integer({ min: 1, max: 4 })), { minLength: 1, maxLength: 6 })
+  .chain((shapes) =>
+    fc.tuple(
+      ...shapes.map(([resource, n], i) =>
+        fc.tuple(...Array.from({ length: n }, (_, j) => ruleArb(`rule${j}`))).map((rules): Policy => ({ id: `p${i}`, resource, rules })),
+      ),
+    ),
+  );
+
+/** Roles: r_i may inherit only r_j with j < i, so the graph has no cycle. */
+const rolesArb: fc.Arbitrary<Record<string, RoleDefinition>> = fc
+  .tuple(
+    ...ROLE_NAMES.map((name, i) =>
+      fc
+        .record(
+          {
+            fromGroups: nameList(GROUPS),
+            when: logicArb(ROLE_PATHS),
+            inherits: i === 0 ? fc.constant(undefined) : nameList(ROLE_NAMES.slice(0, i)),
+          },
+          { requiredKeys: [] },
+        )
+        .map((def) => [name, Object.fromEntries(Object.entries(def).filter(([, v]) => v !== undefined))] as const),
+    ),
+  )
+  .map((entries) => Object.fromEntries(entries) as Record<string, RoleDefinition>);
+
+const objectOf = (keys: string[]) =>
+  fc.dictionary(fc.constantFrom(...keys), leaf, { maxKeys: keys.length });
+
+const requestArb: fc.Arbitrary<unknown> = fc
+  .record(
+    {
+      subject: fc.record(
+        {
+          id: fc.constantFrom(...IDS),
+          groups: fc.subarray([...GROUPS, 'other']),
+          roles: fc.subarray(ROLE_NAMES),
+          claims: objectOf(['level', 'tags', '__proto__', 'toString']),
+        },
+        { requiredKeys: ['id'] },
+      ),
+      resource: fc.record(
+        {
+          type: fc.constantFrom(...TYPES, 'other', '*', '__proto__'),
+          id: fc.constantFrom('1', 'alice'),
+          attributes: fc.record({ owner: leaf, n: leaf, list: fc.constantFrom(['x'], ['y'], 'x'), ['__proto__']: fc.constant({ owner: 'alice' }) }, { requiredKeys: [] }),
+        },
+        { requiredKeys: ['type'] },
+      ),
+      action: fc.constantFrom(...ACTIONS, 'other', '*'),
+      context: objectOf(['flag', 'hour', '__proto__']),
+    },
+    { requiredKeys: ['subject', 'resource', 'action'] },
+  )
+  // Through JSON text, like a real request: `__proto__` keys become own properties.
+  .map((r) => JSON.parse(JSON.stringify(r)) as unknown);
+
+// ---------- the reference evaluator: no index, no pre-resolution ----------
+
+/**
+ * JavaScript's OrdinaryToPrimitive, for prototype-less copies: operators such as `cat` or `==`
+ * then convert them exactly as they would the ordinary object (an own `toString: 1` still throws).
+ */
+function ordinaryToPrimitive(this: Record<string, unknown>, hint: string): unknown {
+  const order = hint === 'string' ? (['toString', 'valueOf'] as const) : (['valueOf', 'toString'] as const);
+  for (const name of order) {
+    const fn = Object.hasOwn(this, name) ? this[name] : Object.prototype[name];
+    if (typeof fn === 'function') {
+      const result = (fn as () => unknown).call(this);
+      if (typeof result !== 'object' || result === null) return result;
+    }
+  }
+  throw new TypeError('Cannot convert object to primitive value');
+}
+
+/** A copy with only own properties and no prototypes, for json-logic-js's own `var`. */
+function sanitise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sanitise);
+  if (typeof value !== 'object' || value === null) return value;
+  const out = Object.create(null) as Record<string, unknown>;
+  Object.defineProperty(out, Symbol.toPrimitive, { value: ordinaryToPrimitive });
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, key, { value: sanitise((value as Record<string, unknown>)[key]), enumerable: true, writable: true });
+  }
+  return out;
+}
+
+const reads = (logic: unknown, prefix: string): boolean => JSON.stringify(logic ?? null).includes(`"${prefix}`);
+
+function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | 'effect' | 'reasons'> & { roles: string[] } {
+  const req = request as DecisionRequest;
+  const groups = Array.isArray(req.subject.groups) ? req.subject.groups : [];
+  const data = sanitise({ subject: req.subject, resource: req.resource, action: req.action, context: req.context }) as Record<string, Record<string, unknown>>;
+  // The caller's roles never count.
+  if (data.subject) data.subject.roles = [];
+
+  const held = new Set<string>();
+  let roleError = false;
+  const grant = (name: string): void => {
+    held.add(name);
+    for (const parent of set.roles[name]?.inherits ?? []) grant(parent);
+  };
+  for (const name of Object.keys(set.roles).sort()) {
+    const def = set.roles[name] as RoleDefinition;
+    let holds = (def.fromGroups ?? []).some((g) => groups.includes(g));
+    if (!holds && def.when !== undefined) {
+      try {
+        holds = jsonLogic.truthy(jsonLogic.apply(def.when, data));
+      } catch {
+        roleError = true;
+      }
+    }
+    if (holds) grant(name);
+  }
+  const roles = [...held].sort();
+  (data.subject as Record<string, unknown>).roles = roles;
+
+  const matches = (have: readonly unknown[], m?: { anyOf?: string[]; allOf?: string[] }): boolean =>
+    (m?.anyOf === undefined || m.anyOf.some((x) => have.includes(x))) && (m?.allOf === undefined || m.allOf.every((x) => have.includes(x)));
+
+  const D: DecisionReason[] = [];
+  const A: DecisionReason[] = [];
+  const AE: DecisionReason[] = [];
+  for (const policy of set.policies) {
+    if (policy.resource !== '*' && policy.resource !== req.resource.type) continue;
+    for (const rule of policy.rules) {
+      if (!rule.actions.includes('*') && !rule.actions.includes(req.action)) continue;
+      if (!matches(groups, rule.subject?.groups)) continue;
+      let outcome: 'applied' | 'no' | 'error';
+      if ((rule.subject?.roles !== undefined || reads(rule.when, 'subject.roles')) && roleError) outcome = 'error';
+      else if (!matches(roles, rule.subject?.roles)) outcome = 'no';
+      else if (rule.when === undefined) outcome = 'applied';
+      else {
+        try {
+          outcome = jsonLogic.truthy(jsonLogic.apply(rule.when, data)) ? 'applied' : 'no';
+        } catch {
+          outcome = 'error';
+        }
+      }
+      if (outcome === 'no') continue;
+      const reason: DecisionReason =
+        outcome === 'error'
+          ? { policy: policy.id, rule: rule.id, effect: 'deny', code: 'evaluation_error' }
+          : { policy: policy.id, rule: rule.id, effect: rule.effect };
+      if (rule.effect === 'deny') D.push(reason);
+      else if (outcome === 'error') AE.push(reason);
+      else A.push(reason);
+    }
+  }
+  if (D.length > 0) return { allow: false, effect: 'deny', reasons: D, roles };
+  if (AE.length > 0) return { allow: false, effect: 'deny', reasons: AE, roles };
+  if (A.length > 0) return { allow: true, effect: 'allow', reasons: A, roles };
+  return { allow: false, effect: 'deny', reasons: [], roles };
+}
+
+const withoutMessages = (d: Pick<Decision, 'allow' | 'effect' | 'reasons'>) => ({
+  allow: d.allow,
+  effect: d.effect,
+  reasons: d.reasons.map(({ policy, rule, effect, code }) => ({ policy, rule, effect, ...(code ? { code } : {}) })),
+});
+
+function load(policies: Policy[], roles: Record<string, RoleDefinition>): PolicySet {
+  const result = checkPolicySources({
+    policies: policies.map((p, i) => ({ file: `p${i}.json`, text: JSON.stringify(p) })),
+    roles: { file: 'roles.json', text: JSON.stringify({ roles }) },
+  });
+  if (!result.ok) throw new Error(`generated set refused: ${JSON.stringify(result.errors.slice(0, 3))}`);
+  return result.policySet;
+}
+
+describe('the indexed engine agrees with a reference evaluator', () => {
+  it('on random policy sets and requests, with and without explain, never mutating the request', () => {
+    fc.assert(
+      fc.property(policiesArb, rolesArb, fc.array(requestArb, { minLength: 1, maxLength: 8 }), (policies, roles, requests) => {
+        const set = load(policies, roles);
+        const compiled = compile(set);
+        for (const request of requests) {
+          const before = JSON.stringify(request);
+          const ref = reference(set, request);
+          const expected = withoutMessages(ref);
+          const actual = decide(compiled, request as DecisionRequest);
+          expect(withoutMessages(actual)).toEqual(expected);
+          const explained = decide(compiled, request as DecisionRequest, { explain: true });
+          expect(withoutMessages(explained)).toEqual(expected);
+          expect(explained.explain?.roles).toEqual(ref.roles);
+          expect(JSON.stringify(request)).toBe(before);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('and the generator reaches every outcome (so the agreement above means something)', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(policiesArb, rolesArb, requestArb, (policies, roles, request) => {
+        const d = decide(compile(load(policies, roles)), request as DecisionRequest);
+        seen.add(d.allow ? 'allow' : d.reasons.length === 0 ? 'default-deny' : d.reasons.some((r) => r.code === 'evaluation_error') ? 'error' : 'deny');
+      }),
+      { numRuns: 300 },
+    );
+    expect([...seen].sort()).toEqual(['allow', 'default-deny', 'deny', 'error']);
+  });
+});
+
+describe('decide never throws', () => {
+  const compiled = compile(
+    load(
+      [
+        { id: 'any', resource: '*', rules: [{ id: 'r', effect: 'allow', actions: ['*'], subject: { roles: { anyOf: ['r1'] } }, when: { in: ['x', { var: 'resource.attributes.tags' }] } }] },
+        { id: 'doc', resource: 'doc', rules: [{ id: 'r', effect: 'deny', actions: ['read'], when: { '==': [{ cat: [{ var: 'subject.claims.x' }] }, 'y'] } }] },
+      ],
+      { r1: { when: { '<': [{ var: 'context.n' }, 3] } } },
+    ),
+  );
+  it('for any value at all', () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withObjectString: true, withSparseArray: true, withBoxedValues: true }), (value) => {
+        const d = decide(compiled, value as DecisionRequest, { explain: true });
+        expect(typeof d.allow).toBe('boolean');
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('for request-shaped values with arbitrary parts', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ subject: fc.anything(), resource: fc.record({ type: fc.constantFrom('doc', 'x'), attributes: fc.anything() }), action: fc.constantFrom('read', '*'), context: fc.anything() }),
+        (value) => {
+          for (const explain of [false, true]) {
+            const d = decide(compiled, value as DecisionRequest, { explain });
+            expect(d.effect).toBe(d.allow ? 'allow' : 'deny');
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+  it('for getters that throw and proxies that refuse every trap', () => {
+    const hostile = new Proxy({}, { get: () => { throw new Error('no'); }, has: () => { throw new Error('no'); }, getOwnPropertyDescriptor: () => { throw new Error('no'); } });
+    const withGetter = { subject: { id: 'u', get groups(): string[] { throw new Error('boom'); } }, resource: { type: 'doc' }, action: 'read' };
+    for (const request of [hostile, withGetter, { subject: { id: 'u' }, resource: hostile, action: 'read' }]) {
+      const d = decide(compiled, request as unknown as DecisionRequest, { explain: true });
+      expect(d.allow).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * `pdp serve` as a child process (the built CLI: run `npm run build` first): start-up line,
+ * refusing bad configuration, SIGHUP reload, graceful SIGTERM, and node:cluster workers.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ALICE, CHAT_POLICY, makePolicyDir, post, removeDir, writeJson } from './http-helpers.js';
+
+const BIN = fileURLToPath(new URL('../bin/pdp.js', import.meta.url));
+
+interface Child {
+  child: ChildProcess;
+  lines: Record<string, any>[];
+  stderr: () => string;
+  exit: Promise<number | null>;
+  /** Resolves with the first log line matching. */
+  waitFor(pred: (l: Record<string, any>) => boolean, ms?: number): Promise<Record<string, any>>;
+}
+
+const children: Child[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+    await c.exit;
+  }
+  for (const d of dirs.splice(0)) await removeDir(d);
+});
+
+function run(args: string[], env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, any>[] = [];
+  const waiters: { pred: (l: Record<string, any>) => boolean; resolve: (l: Record<string, any>) => void }[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      try {
+        const parsed = JSON.parse(line) as Record<string, any>;
+        lines.push(parsed);
+        for (const w of [...waiters]) if (w.pred(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
+      } catch {
+        // not a log line
+      }
+    }
+  });
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const c: Child = {
+    child,
+    lines,
+    stderr: () => err,
+    exit,
+    waitFor(pred, ms = 8000) {
+      const found = lines.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no matching log line within ${ms} ms; stderr: ${err}`)), ms);
+        waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
+        void exit.then((code) => reject(new Error(`exited ${code} before the line; stderr: ${err}`)));
+      });
+    },
+  };
+  children.push(c);
+  return c;
+}
+
+async function policyDir(): Promise<string> {
+  const d = await makePolicyDir();
+  dirs.push(d);
+  return d;
+}
+
+const chatRead = { subject: ALICE, resource: { type: 'chat' }, action: 'read' };
+
+describe('pdp serve', () => {
+  test('logs "pdp listening" with its url; flags win over env; SIGHUP reloads; SIGTERM exits 0', async () => {
+    const dir = await policyDir();
+    // PDP_PORT=1 would fail to bind; the --port flag must win. Watch off: only SIGHUP reloads.
+    const c = run(['--policies', dir, '--port', '0'], { PDP_PORT: '1', PDP_WATCH: 'off' });
+    const started = await c.waitFor((l) => l.msg === 'pdp listening');
+    expect(started.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await post(started.url, '/v1/decide', chatRead)).body.allow).toBe(true);
+
+    await writeJson(dir, 'chat.json', { ...CHAT_POLICY, rules: [CHAT_POLICY.rules[1]] });
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await post(started.url, '/v1/decide', chatRead)).body.allow).toBe(true); // not watching
+    c.child.kill('SIGHUP');
+    await c.waitFor((l) => l.msg === 'policies loaded' && l.trigger === 'sighup');
+    expect((await post(started.url, '/v1/decide', chatRead)).body.allow).toBe(false);
+
+    c.child.kill('SIGTERM');
+    expect(await c.exit).toBe(0);
+  });
+
+  test('SIGTERM stops accepting, finishes the request in flight, then exits 0', async () => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, '--port', '0']);
+    const { url } = await c.waitFor((l) => l.msg === 'pdp listening');
+    const u = new URL(url);
+    const body = JSON.stringify(chatRead);
+    const inFlight = new Promise<{ status: number; connection: string | undefined; json: any }>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: '/v1/decide', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, json: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        c.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 100);
+    });
+    await c.waitFor((l) => l.msg === 'shutting down: finishing requests in flight');
+    // The log line can overtake the listener's close by a hair (it is written off-thread).
+    await new Promise((r) => setTimeout(r, 50));
+    // A new connection is refused while the old request is still being served.
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect(Number(u.port), u.hostname);
+      s.on('connect', () => (s.destroy(), resolve(false)));
+      s.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.json.allow).toBe(true);
+    expect(res.connection).toBe('close');
+    expect(await c.exit).toBe(0);
+  });
+
+  test('refuses to start without caller tokens on a non-loopback host (exit 1, names PDP_CLIENT_TOKENS)', async () => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, '--host', '0.0.0.0', '--port', '0']);
+    expect(await c.exit).toBe(1);
+    expect(c.stderr()).toContain('PDP_CLIENT_TOKENS');
+    expect(c.stderr()).toContain('refusing to serve without caller authentication');
+  });
+
+  test('starts on a non-loopback host when caller tokens are set', async () => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, '--host', '0.0.0.0', '--port', '0'], { PDP_CLIENT_TOKENS: 'a-long-client-token-123' });
+    const { url } = await c.waitFor((l) => l.msg === 'pdp listening');
+    const port = new URL(url).port;
+    const res = await post(`http://127.0.0.1:${port}`, '/v1/decide', chatRead, { authorization: 'Bearer a-long-client-token-123' });
+    expect(res.status).toBe(200);
+    c.child.kill('SIGTERM');
+    expect(await c.exit).toBe(0);
+  });
+
+  test.each([
+    [{ PDP_PORT: 'http' }, [], 'PDP_PORT'],
+    [{ PDP_JWT_ISSUER: 'http://idp.example' }, [], 'PDP_JWT_AUDIENCE'],
+    [{}, ['--policies', '/nonexistent/policies'], 'PDP_POLICIES'],
+  ])('an invalid setting stops the start naming it: %o %o', async (env, args, name) => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, ...args], env as Record<string, string>);
+    expect(await c.exit).toBe(1);
+    expect(c.stderr()).toContain(name);
+  });
+
+  test('PDP_WORKERS=2: two processes share the port, one "pdp listening" line, SIGTERM exits 0', async () => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, '--port', '0'], { PDP_WORKERS: '2' });
+    const { url } = await c.waitFor((l) => l.msg === 'pdp listening');
+    const pids = new Set<number>();
+    for (let i = 0; i < 12 && pids.size < 2; i++) {
+      // A new connection per request, so the primary's round-robin reaches both workers.
+      const res = await fetch(`${url}/v1/decide`, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' }, body: JSON.stringify(chatRead) });
+      expect(((await res.json()) as { allow: boolean }).allow).toBe(true);
+    }
+    const decisionPids = c.lines.filter((l) => l.msg === 'decision').map((l) => l.pid as number);
+    for (const p of decisionPids) pids.add(p);
+    expect(pids.size).toBe(2);
+    expect(c.lines.filter((l) => l.msg === 'pdp listening')).toHaveLength(1);
+    c.child.kill('SIGTERM');
+    expect(await c.exit).toBe(0);
+  });
+});
