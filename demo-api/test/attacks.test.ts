@@ -139,8 +139,7 @@ describe('the JWT middleware refuses', () => {
     const response = await fetch(`${stack.api.url}/api/admin/policies`, { headers: token === undefined ? {} : { authorization: token.startsWith('Basic') ? token : `Bearer ${token}` } });
     const body = await expectProblem(response, 401, code, token ? [token] : []);
     const challenge = String(response.headers.get('www-authenticate'));
-    if (code === 'token_missing') expect(challenge).toBe('Bearer realm="demo-api"');
-    else expect(challenge).toBe('Bearer realm="demo-api", error="invalid_token"');
+    expect(challenge).toBe('Bearer realm="demo-api", error="invalid_token"');
     expect(JSON.stringify(body)).not.toMatch(/ERR_|signature|kid/);
   }
 

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIdp } from '../../demo-idp/src/index.js';
 import { CookieJar, readForm, request } from './http-client.js';
 import { ROOT, alive, freePorts, launch, type Launch, type Ports } from './launcher.js';
 
@@ -187,6 +188,64 @@ describe('npm start (scripts/start.mjs)', () => {
     const result = await stopAndAssertNothingLeft(stack);
     expect(result.code).toBe(0);
     expect(stack.output()).toContain('all services stopped');
+  }, 20_000);
+});
+
+describe('npm start with a provider of your own (OIDC_ISSUER set)', () => {
+  it('starts no demo-idp, passes the OIDC settings through, and the login works against that issuer', async () => {
+    const ports = await freePorts();
+    // Any OpenID Provider will do; an in-process demo-idp with another client id, audience and
+    // issuer host stands in for Keycloak or Entra ID here.
+    const clientSecret = `external-${Math.random().toString(36).slice(2)}-secret`;
+    const audience = 'https://api.example.test';
+    const provider = await startIdp({
+      host: '127.0.0.1',
+      port: ports.IDP_PORT,
+      issuer: `http://127.0.0.1:${ports.IDP_PORT}`,
+      clientId: 'my-app',
+      clientSecret,
+      redirectUris: [`http://localhost:${ports.WEB_PORT}/auth/callback`],
+      postLogoutRedirectUris: [`http://localhost:${ports.WEB_PORT}/`],
+      apiAudience: audience,
+      logLevel: 'silent',
+    });
+    const stack = launch(ports, {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_CLIENT_ID: 'my-app',
+      OIDC_CLIENT_SECRET: clientSecret,
+      API_AUDIENCE: audience,
+    });
+    try {
+      await stack.waitFor(/Demo ready[\s\S]*Press Ctrl-C/, READY_TIMEOUT_MS);
+      expect([...stack.pids().keys()].sort()).toEqual(['api', 'pdp', 'web']);
+      expect(stack.output()).toContain(`Sign in with a user of ${provider.issuer}`);
+      const web = `http://localhost:${ports.WEB_PORT}`;
+      const jar = new CookieJar();
+      const { code, state } = await signIn(jar, web, 'bob');
+      const token = await request(jar, `${web}/api/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, state }),
+      });
+      const { access_token: accessToken } = (await token.json()) as { access_token: string };
+      expect(token.status).toBe(200);
+      const me = await request(jar, `${web}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      const body = (await me.json()) as { user: { username: string }; permissions: Record<string, boolean> };
+      expect(me.status, JSON.stringify(body)).toBe(200);
+      expect(body.user.username).toBe('bob');
+      expect(body.permissions).toEqual({ chat: false, analytics: true, admin: false });
+    } finally {
+      const result = await stopAndAssertNothingLeft(stack);
+      await provider.close();
+      expect(result.code).toBe(0);
+    }
+  }, READY_TIMEOUT_MS + 30_000);
+
+  it('refuses to start without the client secret the provider needs', async () => {
+    const stack = launch(await freePorts(), { OIDC_ISSUER: 'https://login.example.test/realms/demo', OIDC_CLIENT_SECRET: '' });
+    const result = await stack.exited;
+    expect(result.code).toBe(2);
+    expect(stack.output()).toContain('OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set');
   }, 20_000);
 });
 

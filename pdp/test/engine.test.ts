@@ -64,6 +64,20 @@ describe('the index', () => {
     expect(d.allow).toBe(false);
     expect(d.reasons).toEqual([{ policy: 'docs', rule: 'boom', effect: 'deny', code: 'evaluation_error', message: 'b.indexOf is not a function' }]);
   });
+  it('finds the right rules for a type with many actions (a Map, not a scan)', () => {
+    const actions = Array.from({ length: 30 }, (_, i) => `a${i}`);
+    const many = compile(
+      set([
+        { id: 'p', resource: 'doc', rules: actions.map((a, i) => ({ id: `r${i}`, effect: i % 2 ? 'deny' : 'allow', actions: [a] }) as const) },
+        { id: 'q', resource: '*', rules: [{ id: 'all', effect: 'allow', actions: ['*'] }] },
+      ]),
+    );
+    actions.forEach((action, i) => {
+      const d = decide(many, { subject: { id: 'u' }, resource: { type: 'doc' }, action });
+      expect(d.reasons.map((r) => `${r.policy}/${r.rule}`)).toEqual(i % 2 ? [`p/r${i}`] : [`p/r${i}`, 'q/all']);
+    });
+    expect(decide(many, { subject: { id: 'u' }, resource: { type: 'doc' }, action: 'other' }).reasons).toEqual([{ policy: 'q', rule: 'all', effect: 'allow' }]);
+  });
   it('returns a fresh decision each time (callers may add fields)', () => {
     const request = { subject: { id: 'u' }, resource: { type: 'img' }, action: 'read' };
     const a = decide(compiled, request);

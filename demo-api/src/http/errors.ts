@@ -25,8 +25,9 @@ export function problemResponder(logger: Logger): Middleware<ApiState> {
       ctx.type = 'application/problem+json';
       ctx.body = problemBody(error);
       if (error.status === 401) {
-        // RFC 6750 §3.1: no error code when the request carried no token at all.
-        ctx.set('WWW-Authenticate', error.code === 'token_missing' ? 'Bearer realm="demo-api"' : 'Bearer realm="demo-api", error="invalid_token"');
+        // The contract asks for error="invalid_token" on a missing token too (RFC 6750 §3.1 only
+        // says SHOULD NOT); one challenge for every 401 also tells a prober nothing extra.
+        ctx.set('WWW-Authenticate', 'Bearer realm="demo-api", error="invalid_token"');
       }
     }
   };

@@ -28,14 +28,24 @@ export interface CompiledRule {
   readonly reason: Readonly<DecisionReason>;
 }
 
+/** The rules that can apply to one (type, action): deny rules first, then allow rules, each in set order. */
 export interface Bucket {
-  readonly deny: readonly CompiledRule[];
-  readonly allow: readonly CompiledRule[];
-  readonly needsRoles: boolean;
+  readonly rules: readonly CompiledRule[];
+  /** `rules[0 .. denyCount)` are the deny rules. */
+  readonly denyCount: number;
 }
 
+/**
+ * Most types name a handful of actions: a short array scanned with `===` touches less memory
+ * than a Map (whose table is one more cold allocation when requests spread over many types).
+ */
+const MAX_SCANNED_ACTIONS = 12;
+
 export interface TypeIndex {
-  readonly byAction: ReadonlyMap<string, Bucket>;
+  /** Action names, parallel to `buckets`, when there are few (else `byAction`). */
+  readonly actions: readonly string[];
+  readonly buckets: readonly Bucket[];
+  readonly byAction: ReadonlyMap<string, Bucket> | null;
   /** For an action no rule names: only the `*`-action rules. */
   readonly anyAction: Bucket;
   /** Every rule for this type, applicable or not (explain lists them all). */
@@ -121,20 +131,26 @@ function compileRule(policy: Policy, index: number, seq: number, roleNames: Read
 }
 
 function bucketOf(rules: readonly CompiledRule[]): Bucket {
-  return {
-    deny: rules.filter((r) => r.effect === 'deny'),
-    allow: rules.filter((r) => r.effect === 'allow'),
-    needsRoles: rules.some((r) => r.needsRoles),
-  };
+  const deny = rules.filter((r) => r.effect === 'deny');
+  return { rules: [...deny, ...rules.filter((r) => r.effect === 'allow')], denyCount: deny.length };
 }
 
 function typeIndexOf(rules: CompiledRule[]): TypeIndex {
   rules.sort((a, b) => a.seq - b.seq);
-  const actions = new Set<string>();
-  for (const r of rules) for (const a of r.actions) if (a !== '*') actions.add(a);
-  const byAction = new Map<string, Bucket>();
-  for (const action of actions) byAction.set(action, bucketOf(rules.filter((r) => r.anyAction || r.actions.has(action))));
-  return { byAction, anyAction: bucketOf(rules.filter((r) => r.anyAction)), all: rules };
+  const names = new Set<string>();
+  for (const r of rules) for (const a of r.actions) if (a !== '*') names.add(a);
+  const actions = [...names];
+  const buckets = actions.map((action) => bucketOf(rules.filter((r) => r.anyAction || r.actions.has(action))));
+  const byAction = actions.length > MAX_SCANNED_ACTIONS ? new Map(actions.map((a, i) => [a, buckets[i] as Bucket])) : null;
+  return { actions, buckets, byAction, anyAction: bucketOf(rules.filter((r) => r.anyAction)), all: rules };
+}
+
+/** The bucket for an action within a type. */
+export function bucketFor(typeIndex: TypeIndex, action: string): Bucket {
+  if (typeIndex.byAction !== null) return typeIndex.byAction.get(action) ?? typeIndex.anyAction;
+  const actions = typeIndex.actions;
+  for (let i = 0; i < actions.length; i++) if (actions[i] === action) return typeIndex.buckets[i] as Bucket;
+  return typeIndex.anyAction;
 }
 
 /**

@@ -10,7 +10,7 @@
  *   else A non-empty → allow, reasons A;  else deny, no reasons (default deny).
  * Reasons are in policy-set order (policies in set order, rules in file order).
  */
-import type { Bucket, CompiledPolicySet, CompiledRule, TypeIndex } from './compile.js';
+import { bucketFor, type Bucket, type CompiledPolicySet, type CompiledRule, type TypeIndex } from './compile.js';
 import { runLogic } from './logic.js';
 import { ownValue, resolveValues, type RequestView } from './resolve.js';
 import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
@@ -123,12 +123,14 @@ function evaluate(rule: CompiledRule, run: Run): boolean | string {
 function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
   const index = compiled.index;
   const typeIndex: TypeIndex = index.byType.get(view.type) ?? index.anyType;
-  const bucket: Bucket = typeIndex.byAction.get(view.action) ?? typeIndex.anyAction;
+  const bucket: Bucket = bucketFor(typeIndex, view.action);
+  const rules = bucket.rules;
+  const denyCount = bucket.denyCount;
   const run: Run = { view, compiled, derived: undefined };
 
   let denyReasons: DecisionReason[] | null = null;
-  for (let i = 0; i < bucket.deny.length; i++) {
-    const rule = bucket.deny[i] as CompiledRule;
+  for (let i = 0; i < denyCount; i++) {
+    const rule = rules[i] as CompiledRule;
     const outcome = evaluate(rule, run);
     if (outcome === true) (denyReasons ??= []).push(rule.reason);
     else if (outcome !== false) (denyReasons ??= []).push(errorReason(rule, outcome));
@@ -137,8 +139,8 @@ function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
 
   let allowReasons: DecisionReason[] | null = null;
   let errorReasons: DecisionReason[] | null = null;
-  for (let i = 0; i < bucket.allow.length; i++) {
-    const rule = bucket.allow[i] as CompiledRule;
+  for (let i = denyCount; i < rules.length; i++) {
+    const rule = rules[i] as CompiledRule;
     const outcome = evaluate(rule, run);
     if (outcome === true) (allowReasons ??= []).push(rule.reason);
     else if (outcome !== false) (errorReasons ??= []).push(errorReason(rule, outcome));

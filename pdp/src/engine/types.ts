@@ -105,7 +105,10 @@ export interface DecisionExplain {
 export interface Decision {
   allow: boolean;
   effect: Effect;
-  /** For an allow: the allow rules that applied. For a deny: the deny rules (or errors) that applied; empty for default deny. */
+  /**
+   * For an allow: the allow rules that applied. For a deny: the deny rules (or errors) that applied; empty for default deny.
+   * The array is fresh per decision; a plain rule's reason object is shared and frozen (treat reasons as read-only).
+   */
   reasons: DecisionReason[];
   explain?: DecisionExplain;
 }

@@ -1,5 +1,5 @@
 import { HttpClient } from '@angular/common/http';
-import { Injectable, computed, inject, signal } from '@angular/core';
+import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import type { AuthorizeResponse, LogoutResponse, Me, Page, TokenResponse } from './api-types';
 import { FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
@@ -38,6 +38,13 @@ export class AuthService {
   readonly signedIn = computed(() => this.#token() !== null);
   /** Set once the browser is on its way to the IdP, so the page can say so instead of going blank. */
   readonly leaving = this.#leaving.asReadonly();
+
+  constructor() {
+    // Back from the IdP restores this page from the back/forward cache, still "leaving".
+    inject(DOCUMENT).defaultView?.addEventListener('pageshow', (event) => {
+      if (event.persisted) this.#leaving.set(null);
+    });
+  }
 
   may(page: Page): boolean {
     return this.#me()?.permissions[page] === true;

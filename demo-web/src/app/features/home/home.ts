@@ -3,7 +3,7 @@ import { RouterLink } from '@angular/router';
 import { AuthService } from '../../core/auth.service';
 import { isHandledByInterceptor } from '../../core/errors';
 import { describeProblem, problemOf } from '../../core/problem';
-import { PAGE_LINKS } from '../../shared/page-links';
+import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
 
 interface DemoUser {
   readonly name: string;
@@ -19,6 +19,7 @@ interface DemoUser {
 export class Home {
   protected readonly auth = inject(AuthService);
   protected readonly pages = PAGE_LINKS;
+  protected readonly hints = ACCESS_HINTS;
   protected readonly error = signal<string | null>(null);
   protected readonly users: readonly DemoUser[] = [
     { name: 'alice', groups: 'oracle-ai-users', may: 'Chat, Analytics' },
