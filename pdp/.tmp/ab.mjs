@@ -3,6 +3,7 @@ import { readFileSync, openSync } from 'node:fs';
 import { createServer } from 'node:http';
 const variant = process.argv[2];
 if (process.argv[3]) {
+  process.on('SIGTERM', () => process.exit(0));
   const port = Number(process.argv[3]);
   const { default: Koa } = await import('koa');
   const { readRawBody, parseJsonObject } = await import('../dist/http/body.js');
