@@ -50,7 +50,8 @@ export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
   app.use(cors(config.corsOrigins));
   app.use(bearerAuth(config, keys, PUBLIC_API_PATHS));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Not thrown: answered by status, so the Allow header RFC 9110 requires on a 405 survives.
+  app.use(router.allowedMethods());
   // Errors are answered by problemResponder; Koa's default handler would only log them again.
   app.silent = true;
   return app;

@@ -22,6 +22,7 @@ export const PROBLEMS = {
   token_invalid: { status: 401, title: 'Access token is not valid' },
   token_expired: { status: 401, title: 'Access token expired' },
   forbidden: { status: 403, title: 'Forbidden' },
+  origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_implemented: { status: 501, title: 'Method not implemented' },

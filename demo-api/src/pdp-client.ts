@@ -1,5 +1,6 @@
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
+import { discard, isJsonResponse, readJson } from './upstream.js';
 
 export interface PdpSubject {
   id: string;
@@ -62,15 +63,22 @@ export class PdpClient {
       const timedOut = (cause as Error).name === 'TimeoutError';
       throw unavailable(timedOut ? 'The policy decision point did not answer in time.' : 'The policy decision point cannot be reached.', cause);
     }
-    let parsed: unknown;
-    try {
-      // The timeout signal also covers reading the body.
-      parsed = await response.json();
-    } catch (cause) {
-      throw unavailable(`The policy decision point answered HTTP ${response.status} without JSON.`, cause);
+    if (response.status !== 200) {
+      await discard(response);
+      throw unavailable(`The policy decision point answered HTTP ${response.status}.`);
     }
-    if (response.status !== 200) throw unavailable(`The policy decision point answered HTTP ${response.status}.`);
-    return parsed;
+    // A decision is read from a JSON answer only: an HTML page or a proxy's text that happens to
+    // parse is not one (a wrong PDP_URL must fail closed, not be believed).
+    if (!isJsonResponse(response)) {
+      await discard(response);
+      throw unavailable('The policy decision point answered without a JSON content type.');
+    }
+    try {
+      // The timeout signal also covers reading the body; its size is bounded too.
+      return await readJson(response);
+    } catch (cause) {
+      throw unavailable('The policy decision point gave an unreadable answer.', cause);
+    }
   }
 
   async decide(subject: PdpSubject, item: PdpItem): Promise<PdpDecision> {

@@ -1,3 +1,5 @@
+import type { Context } from 'koa';
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -17,6 +19,18 @@ const STYLE = `
   .error{margin:1rem 0 0;padding:.6rem .75rem;border-radius:8px;background:#fef2f2;color:#991b1b;font-size:.9rem}
   .hint{margin-top:1.5rem;font-size:.8rem;color:#6b7280}code{background:#f3f4f6;padding:0 .25rem;border-radius:4px}
   a{color:#2563eb}`;
+
+/**
+ * Headers of every page demo-idp renders itself (login, sign-out, errors): never framed
+ * (clickjacking a "Sign in" or "Sign out" button), no script at all, never cached.
+ */
+export function pageHeaders(ctx: Pick<Context, 'set' | 'type'>): void {
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.type = 'html';
+}
 
 /** The page frame; `body` must already be escaped HTML. */
 export function page(title: string, body: string): string {

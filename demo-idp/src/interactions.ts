@@ -2,7 +2,7 @@ import type { Middleware, Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 
-import { errorPage, loginPage } from './html.js';
+import { errorPage, loginPage, pageHeaders } from './html.js';
 import type { UserStore } from './users.js';
 
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|abort))?$/;
@@ -10,27 +10,25 @@ const MAX_FORM_BYTES = 8 * 1024;
 const INVALID_LOGIN = 'Invalid username or password.';
 
 class FormTooLarge extends Error {}
+class FormUnreadable extends Error {}
 
 /** Reads an application/x-www-form-urlencoded body, refusing more than a login form needs. */
 async function readForm(ctx: Context): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) return new URLSearchParams();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new FormTooLarge();
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_FORM_BYTES) throw new FormTooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof FormTooLarge) throw err;
+    // The browser went away mid-form: a 400, not an "interaction failed" error in the log.
+    throw new FormUnreadable();
   }
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-}
-
-// The login page must not be framed (clickjacking) and runs no script at all.
-function pageHeaders(ctx: Context): void {
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'");
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Referrer-Policy', 'no-referrer');
-  ctx.type = 'html';
 }
 
 /**
@@ -118,6 +116,11 @@ export function interactionRoutes(provider: Provider, users: UserStore, logger: 
       if (err instanceof FormTooLarge) {
         ctx.status = 413;
         ctx.body = errorPage('Sign-in error', { error: 'The form is too large.' });
+        return;
+      }
+      if (err instanceof FormUnreadable) {
+        ctx.status = 400;
+        ctx.body = errorPage('Sign-in error', { error: 'The form was cut short. Try again.' });
         return;
       }
       const name = (err as Error).name;

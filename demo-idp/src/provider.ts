@@ -1,8 +1,10 @@
+import type { EventEmitter } from 'node:events';
+
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import type { IdpConfig } from './config.js';
-import { errorPage, loggedOutPage, logoutPage } from './html.js';
+import { errorPage, loggedOutPage, logoutPage, pageHeaders } from './html.js';
 import type { PrivateJwks } from './keys.js';
 import type { DemoUser, UserStore } from './users.js';
 
@@ -101,12 +103,13 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
       rpInitiatedLogout: {
         enabled: true,
         // A confirmation page, not an auto-submit: without it any site could sign the user out.
+        // The confirmation is only worth having if no other page can frame it and click for the user.
         logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
-          ctx.type = 'html';
+          pageHeaders(ctx);
           ctx.body = logoutPage(ctx.host, form);
         },
         postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
-          ctx.type = 'html';
+          pageHeaders(ctx);
           ctx.body = loggedOutPage();
         },
       },
@@ -123,7 +126,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     renderError: (ctx, out, error) => {
       // Bad requests are logged without request parameters: they may hold codes.
       logger.warn({ error: out.error, status: ctx.status, path: ctx.path, err: error instanceof Error ? error.message : undefined }, 'oidc error');
-      ctx.type = 'html';
+      pageHeaders(ctx);
       ctx.body = errorPage('Sign-in error', { error: out.error, description: out.error_description });
     },
   };
@@ -132,6 +135,9 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
   // Plain http on localhost: trusting X-Forwarded-* would let anyone claim https.
   provider.proxy = false;
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server_error'));
+  // The provider is a Koa app: without a listener, Koa prints errors of the connection itself
+  // (a client hanging up mid-request) to stderr, outside the JSON log.
+  (provider as unknown as EventEmitter).on('error', (err: Error & { code?: string }) => logger.warn({ err: { name: err.name, code: err.code, message: err.message } }, 'connection error'));
   provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error ?? err.message }, 'token request refused'));
   return provider;
 }

@@ -1,5 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+
+import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 
 import type { IdpHandle } from '../src/index.js';
 import { CookieJar, jarFetch, loginThroughForm, LoginFlowError } from '../src/testing.js';
@@ -13,6 +17,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await idp?.close();
 });
+
+function expectPageHeaders(response: Response): void {
+  expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+}
 
 async function jwks(): Promise<JSONWebKeySet> {
   return (await (await fetch(`${idp.issuer}/jwks`)).json()) as JSONWebKeySet;
@@ -82,6 +93,16 @@ describe('code flow', () => {
     const { verifier } = pkce();
     const response = await fetch(authorizeUrl(idp.issuer, { state: 's', nonce: 'n', code_challenge: verifier, code_challenge_method: 'plain' }), { redirect: 'manual' });
     expect(new URL(String(response.headers.get('location'))).searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it.each(['token', 'id_token', 'code id_token', 'code token'])('refuses response_type %s: code flow only, no token in a URL', async (responseType) => {
+    const { challenge } = pkce();
+    const response = await fetch(authorizeUrl(idp.issuer, { response_type: responseType, state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' }), { redirect: 'manual' });
+    const location = String(response.headers.get('location'));
+    expect(location.startsWith(REDIRECT)).toBe(true);
+    const params = new URLSearchParams(new URL(location).hash.slice(1) || new URL(location).search);
+    expect(params.get('error')).toBe('unsupported_response_type');
+    expect(location).not.toMatch(/access_token|id_token=|code=/);
   });
 
   it('refuses a redirect_uri that is not registered, without redirecting', async () => {
@@ -159,6 +180,41 @@ describe('login page', () => {
     expect(post.status).toBe(400);
   });
 
+  it('a browser hanging up mid-form is a 400, not an error in the log, and the sign-in can go on', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'trace' }, new Writable({ write: (chunk: Buffer, _enc, done) => { lines.push(chunk.toString('utf8')); done(); } }));
+    const own = await startTestIdp({ logger });
+    const stderr = vi.spyOn(console, 'error');
+    try {
+      const jar = new CookieJar();
+      const { challenge } = pkce();
+      const start = await jarFetch(jar, authorizeUrl(own.issuer, { state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' }));
+      const pageUrl = new URL(String(start.headers.get('location')), own.issuer);
+      const action = new URL(`${pageUrl.pathname}/login`, own.issuer).href;
+      const { port } = new URL(own.issuer);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(`POST ${new URL(action).pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${jar.header(action)}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nlogin=alice&pass`);
+          setTimeout(() => {
+            socket.destroy();
+            resolve();
+          }, 100);
+        });
+        socket.on('error', reject);
+      });
+      // Unhandled, the abort is logged at once; give it ample time to show up.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(lines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+      // Nothing bypasses the JSON log either (Koa's default handler prints to stderr).
+      expect(stderr).not.toHaveBeenCalled();
+      const retry = await jarFetch(jar, action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'login=alice&password=demo' });
+      expect(retry.status).toBe(303);
+    } finally {
+      stderr.mockRestore();
+      await own.close();
+    }
+  });
+
   it('the flow fails for a wrong password', async () => {
     const { challenge } = pkce();
     await expect(
@@ -176,6 +232,8 @@ describe('logout', () => {
     start.searchParams.set('post_logout_redirect_uri', POST_LOGOUT);
     const page = await jarFetch(jar, start.href);
     expect(page.status).toBe(200);
+    // The confirmation stops other sites from signing the user out only if they cannot frame it.
+    expectPageHeaders(page);
     const html = await page.text();
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
@@ -187,6 +245,17 @@ describe('logout', () => {
     });
     expect(confirm.status).toBe(303);
     expect(confirm.headers.get('location')).toBe(POST_LOGOUT);
+  });
+
+  it('serves the signed-out page and its own error pages unframeable and uncached too', async () => {
+    const done = await fetch(`${idp.issuer}/session/end/success`);
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain('Signed out');
+    expectPageHeaders(done);
+    const error = await fetch(`${idp.issuer}/auth?client_id=nobody&response_type=code`, { redirect: 'manual' });
+    expect(error.status).toBe(400);
+    expect(await error.text()).toContain('Sign-in error');
+    expectPageHeaders(error);
   });
 
   it('refuses a post-logout URI that is not registered', async () => {

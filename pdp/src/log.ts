@@ -1,12 +1,14 @@
 /**
- * The service logger (pino, one JSON line per event) and the decision log built on it.
- * Lines go through pino's asynchronous destination, so writing a decision line does not
- * block the request that made it (PERF-NOTES: "log without blocking"), and are written in
- * batches of at least 4 KiB or every 250 ms: measured under load, one write per decision
- * line cost ~20 µs of CPU per request, more than the whole decision.
+ * The service logger (pino, one JSON line per event) and the decision log beside it. Both
+ * write to one asynchronous, batching destination (log-writer.ts), so a decision line never
+ * blocks the request that made it (PERF-NOTES: "log without blocking") and costs well under
+ * a microsecond to hand over.
  */
+import { hostname } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { reasonsToJson } from './decision-json.js';
+import { LineWriter } from './log-writer.js';
 import type { DecisionReason } from './engine/types.js';
 
 export type { Logger } from 'pino';
@@ -21,18 +23,20 @@ export interface CreateLoggerOptions {
   level: LogLevel;
   /** Extra pino redaction paths (`PDP_LOG_REDACT`), e.g. `subject` or `resource.id`. */
   redact?: readonly string[];
-  /** Where lines go; default: stdout through an asynchronous pino destination. */
+  /** Where lines go; default: stdout through the asynchronous batching writer. */
   destination?: DestinationStream;
 }
 
 export interface PdpLogger {
   logger: Logger;
+  /** The destination the logger writes to (the decision log writes its lines there too). */
+  destination: DestinationStream;
   /** Writes out whatever the asynchronous destination still buffers (call before exit). */
   flush(): void;
 }
 
 export function createLogger(options: CreateLoggerOptions): PdpLogger {
-  const dest = options.destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
+  const dest: DestinationStream = options.destination ?? new LineWriter({ fd: 1 });
   const logger = pino(
     {
       name: 'pdp',
@@ -43,6 +47,7 @@ export function createLogger(options: CreateLoggerOptions): PdpLogger {
   );
   return {
     logger,
+    destination: dest,
     flush() {
       const d = dest as { flushSync?: () => void };
       try {
@@ -62,10 +67,10 @@ export interface DecisionLogEntry {
   resource: { type: string; id?: string | undefined };
   action: string;
   effect: 'allow' | 'deny';
-  reasons: DecisionReason[];
+  reasons: readonly DecisionReason[];
   latencyUs: number;
   /** Why a token was refused, when the decision came from token mode and failed there. */
-  tokenError?: string;
+  tokenError: string | undefined;
   /** Which API produced it: decide, batch, authzen. */
   api: string;
 }
@@ -75,14 +80,58 @@ export interface DecisionLog {
   readonly enabled: boolean;
 }
 
-export function createDecisionLog(logger: Logger, enabled: boolean): DecisionLog {
-  if (!enabled) return { enabled: false, write() {} };
-  // A child with fixed bindings: pino serialises `kind` once, not on every line.
-  const child = logger.child({ kind: 'decision' });
+export interface DecisionLogOptions {
+  logger: Logger;
+  enabled: boolean;
+  /**
+   * The destination of our own logger. When given, decision lines are built here and written
+   * straight to it, in pino's line format; without it (an injected logger) they go through
+   * `logger.info`. Measured: pino's generic serialisation of this object ~2 µs a line, the
+   * hand-built line ~1 µs, on a request that costs ~40 µs in all.
+   */
+  destination?: DestinationStream;
+  /** `PDP_LOG_REDACT` paths; those naming decision fields censor them in decision lines. */
+  redact?: readonly string[];
+}
+
+const CENSOR = '"[redacted]"';
+
+export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
+  const { logger, destination } = options;
+  if (!options.enabled || !logger.isLevelEnabled('info')) return { enabled: false, write() {} };
+  if (destination === undefined) {
+    // A child with fixed bindings: pino serialises `kind` once, not on every line.
+    const child = logger.child({ kind: 'decision' });
+    return { enabled: true, write: (entry) => child.info(entry, 'decision') };
+  }
+  const paths = new Set(options.redact ?? []);
+  const hide = {
+    subject: paths.has('subject'),
+    resource: paths.has('resource'),
+    resourceType: paths.has('resource.type') || paths.has('resource.*'),
+    resourceId: paths.has('resource.id') || paths.has('resource.*'),
+    action: paths.has('action'),
+    reasons: paths.has('reasons'),
+  };
+  // Same fields and order as pino's own lines (level, time, pid, hostname, name, bindings, …, msg).
+  const head = '{"level":30,"time":';
+  const base = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"pdp","kind":"decision","decisionId":"`;
   return {
     enabled: true,
-    write(entry) {
-      child.info(entry, 'decision');
+    write(e) {
+      // decisionId (base64url and a counter) and revision (sha256:hex) need no escaping.
+      let line = `${head}${Date.now()}${base}${e.decisionId}","revision":"${e.revision}"`;
+      if (e.subject !== undefined) line += `,"subject":${hide.subject ? CENSOR : JSON.stringify(e.subject)}`;
+      if (hide.resource) {
+        line += `,"resource":${CENSOR}`;
+      } else {
+        line += `,"resource":{"type":${hide.resourceType ? CENSOR : JSON.stringify(e.resource.type)}`;
+        if (e.resource.id !== undefined) line += `,"id":${hide.resourceId ? CENSOR : JSON.stringify(e.resource.id)}`;
+        line += '}';
+      }
+      line += `,"action":${hide.action ? CENSOR : JSON.stringify(e.action)},"effect":"${e.effect}","reasons":${hide.reasons ? CENSOR : reasonsToJson(e.reasons)},"latencyUs":${e.latencyUs}`;
+      if (e.tokenError !== undefined) line += `,"tokenError":"${e.tokenError}"`;
+      destination.write(`${line},"api":"${e.api}","msg":"decision"}\n`);
     },
   };
 }

@@ -2,7 +2,7 @@
  * The built CLI, spawned as a user runs it (`node bin/pdp.js …`; build first with
  * `npm run build -w pdp`): exit codes, output format, no colour when not on a TTY.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,8 +51,8 @@ async function copyOfPolicies(name: string): Promise<string> {
 }
 
 describe('pdp (usage)', () => {
-  it('prints help with --help and exits 0', async () => {
-    const r = await pdp(['--help']);
+  it.each([[['--help']], [['test', '--help']], [['eval', '-h']]])('prints help with %j and exits 0', async (args) => {
+    const r = await pdp(args);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: pdp <command>');
   });
@@ -119,6 +119,26 @@ describe('pdp test', () => {
     expect(r.stdout).toMatch(/rules no case exercised:\n\s+admin\/admins-only\n\s+analytics\/signed-in-users-may-read/);
   });
 
+  it('does not pass a case whose expected deny came from an evaluation error (regression)', async () => {
+    const dir = await copyOfPolicies('eval-error');
+    const input = { subject: { id: 'alice', groups: ['oracle-ai-users'], claims: { account_status: { toString: 1 } } }, resource: { type: 'chat' }, action: 'read' };
+    await writeFile(
+      join(dir, 'tests', 'error.json'),
+      JSON.stringify({
+        cases: [
+          { name: 'looks like a suspension', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'] } },
+          { name: 'is an evaluation error', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'], codes: ['evaluation_error'] } },
+        ],
+      }),
+    );
+    const r = await pdp(['test', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ looks like a suspension');
+    expect(r.stdout).toContain('codes: expected none, got [evaluation_error]');
+    expect(r.stdout).toContain('✓ is an evaluation error');
+    expect(r.stdout).toMatch(/1 failed/);
+  });
+
   it('--json reports cases, failures and coverage as data', async () => {
     const dir = await copyOfPolicies('json');
     await writeFile(
@@ -130,6 +150,19 @@ describe('pdp test', () => {
     const report = JSON.parse(r.stdout);
     expect(report).toMatchObject({ ok: false, failed: 1, coverage: { rules: 4, exercised: 4, percent: 100, unexercised: [] } });
     expect(report.cases.find((c: { name: string }) => c.name === 'wrong')).toMatchObject({ pass: false, actual: { allow: true, explain: { roles: ['ai-user'] } } });
+  });
+
+  it('exits with its own code, quietly, when the reader closes the pipe early (regression: EPIPE crash)', async () => {
+    const dir = await copyOfPolicies('epipe');
+    const cases = Array.from({ length: 3000 }, (_, i) => ({ name: `bob ${i}`, input: { subject: { id: 'bob', groups: [] }, resource: { type: 'chat' }, action: 'read' }, expect: { allow: false } }));
+    await writeFile(join(dir, 'tests', 'many.json'), JSON.stringify({ cases }));
+    const child = spawn(process.execPath, [PDP, 'test', '--json', dir], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('exits 2 when the policies are invalid', async () => {

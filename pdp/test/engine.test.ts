@@ -30,6 +30,20 @@ describe('compile', () => {
     ['duplicate rule ids', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }, { id: 'r', effect: 'deny', actions: ['a'] }] }])],
     ['an effect that is neither allow nor deny', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'permit' as 'allow', actions: ['a'] }] }])],
     ['empty actions', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: [] }] }])],
+    // Regression: each of these read as "no condition on the subject", so the rule applied to everyone.
+    ['an empty anyOf', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: [] } } }] }])],
+    ['an empty allOf', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { allOf: [] } } }] }])],
+    ['an empty matcher', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: {} } }] }])],
+    ['an empty subject', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: {} }] }])],
+    ['a misspelt matcher', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyof: ['g'] } as never } }] }])],
+    ['a misspelt subject key', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { group: { anyOf: ['g'] } } as never }] }])],
+    ['a misspelt condition key', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], condition: { '==': [1, 2] } } as never] }])],
+    ['a matcher list that is a string', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: 'g' as never } } }] }])],
+    ['actions that are a string', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: 'read' as never }] }])],
+    ['rules that are not an array', set([{ id: 'p', resource: 'r', rules: {} as never }])],
+    ['an empty resource', set([{ id: 'p', resource: '', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }])],
+    ['a role with an unknown key', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }], { a: { fromGroup: ['g'] } as never })],
+    ['roles that are not an object', { ...set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }]), roles: [] as never }],
   ])('refuses a hand-built set with %s', (_what, bad) => {
     expect(() => compile(bad)).toThrow(InvalidPolicySetError);
   });

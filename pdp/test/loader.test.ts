@@ -3,16 +3,16 @@
  * (key order, file names and file order do not change it; any semantic change does), the
  * editor-only `$schema` key is dropped, and tests/ is not read as policies.
  */
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkPolicySources, loadPolicies } from '../src/policy/loader.js';
+import { checkPolicySources, loadPolicies, MAX_FILE_BYTES } from '../src/policy/loader.js';
 import { formatPolicyError } from '../src/policy/format.js';
 import { findDuplicateKeys, parseJson, scanJson } from '../src/policy/json.js';
 import { readSchema } from '../src/policy/schemas.js';
-import { ALLOWED_OPERATORS } from '../src/engine/logic.js';
+import { ALLOWED_OPERATORS, MAX_OPERATIONS } from '../src/engine/logic.js';
 
 const POLICIES = fileURLToPath(new URL('../../policies/', import.meta.url));
 
@@ -72,6 +72,12 @@ describe('the revision', () => {
   ])('changes with %s', (_what, changed) => {
     expect(revisionOf([['a.json', changed], ['b.json', other]])).not.toBe(base);
   });
+  it('changes with -0 for 0 in a condition (1 / -0 is -Infinity), and not with 0.0 for 0', () => {
+    const withZero = (zero: string) =>
+      revisionOf([['a.json', policy], ['b.json', JSON.stringify(other).replace('"context.x"},1]', `"context.x"},{"/":[1,${zero}]}]`)]]);
+    expect(withZero('-0')).not.toBe(withZero('0'));
+    expect(withZero('0.0')).toBe(withZero('0'));
+  });
   it('changes with the roles', () => {
     expect(revisionOf([['a.json', policy], ['b.json', other]], { roles: { a: { fromGroups: ['h'] }, b: { inherits: ['a'] } } })).not.toBe(base);
   });
@@ -110,9 +116,50 @@ describe('loadPolicies on a directory', () => {
     const result = await loadPolicies(join(tmpdir(), 'pdp-no-such-dir-' + process.pid));
     expect(result).toEqual({ ok: false, errors: [{ file: '.', pointer: '', message: 'no such directory' }] });
   });
+  it('refuses a file larger than MAX_FILE_BYTES without reading it', async () => {
+    const dir = await dirWith({ 'p.json': JSON.stringify(policy), 'huge.json': `{"id":"h","description":"${'x'.repeat(MAX_FILE_BYTES)}"}` });
+    const result = await loadPolicies(dir);
+    expect(result).toEqual({ ok: false, errors: [{ file: 'huge.json', pointer: '', message: expect.stringMatching(/^file too large \(\d+ bytes; at most 10485760\)$/) }] });
+  });
+  it('reports a dangling symlink and reads through a good one (as Kubernetes mounts policies)', async () => {
+    const dir = await dirWith({ '..data/p.json': JSON.stringify(policy) });
+    await symlink(join(dir, '..data', 'p.json'), join(dir, 'p.json'));
+    expect((await loadPolicies(dir)).ok).toBe(true);
+    await symlink(join(dir, 'nowhere.json'), join(dir, 'dangling.json'));
+    expect(await loadPolicies(dir)).toEqual({ ok: false, errors: [{ file: 'dangling.json', pointer: '', message: 'cannot read file (ENOENT)' }] });
+  });
+  it('does not quote a file that is not JSON in its error (regression: V8 quoted its first bytes)', async () => {
+    const dir = await dirWith({ 'p.json': JSON.stringify(policy), 'secret.json': 'root:x:0:0:root:/root:/bin/bash\n', 'token.json': '{"id": s3cr3t-t0k3n-abcdefghijkl}' });
+    const result = await loadPolicies(dir);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      { file: 'secret.json', pointer: '', message: "invalid JSON: Unexpected token 'r' (line 1, column 1)" },
+      { file: 'token.json', pointer: '', message: "invalid JSON: Unexpected token 's' (line 1, column 8)" },
+    ]);
+  });
+  it('refuses a file that is not UTF-8 (regression: a Latin-1 group name loaded as U+FFFD and never matched)', async () => {
+    const dir = await dirWith({ 'p.json': JSON.stringify(policy) });
+    const latin1 = Buffer.from(JSON.stringify({ ...other, id: 'deny-contractors', rules: [{ id: 'r', effect: 'deny', actions: ['*'], subject: { groups: { anyOf: ['équipe'] } } }] }), 'latin1');
+    await writeFile(join(dir, 'deny.json'), latin1);
+    expect(await loadPolicies(dir)).toEqual({ ok: false, errors: [{ file: 'deny.json', pointer: '', message: 'not valid UTF-8 (save the file as UTF-8)' }] });
+  });
   it('accepts a UTF-8 byte order mark', async () => {
     const result = await loadPolicies(await dirWith({ 'p.json': `\ufeff${JSON.stringify(policy)}` }));
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('expression size', () => {
+  const load = (when: unknown) =>
+    checkPolicySources({ policies: [{ file: 'p.json', text: JSON.stringify({ id: 'p', resource: 'doc', rules: [{ id: 'r', effect: 'allow', actions: ['read'], when }] }) }] });
+
+  it(`refuses a condition of more than ${MAX_OPERATIONS} operations (it would run on every decision)`, () => {
+    const result = load({ and: Array.from({ length: MAX_OPERATIONS }, () => ({ '!!': 1 })) });
+    expect(result).toEqual({ ok: false, errors: [{ file: 'p.json', pointer: '/rules/0/when', message: `expression has ${MAX_OPERATIONS + 1} operations (at most ${MAX_OPERATIONS})` }] });
+  });
+  it('counts operations, not literals: a long allow-list is fine', () => {
+    expect(load({ in: [{ var: 'subject.id' }, Array.from({ length: MAX_OPERATIONS * 2 }, (_, i) => `u${i}`)] }).ok).toBe(true);
   });
 });
 

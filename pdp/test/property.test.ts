@@ -16,7 +16,8 @@ const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: un
 
 // ---------- generators ----------
 
-const GROUPS = ['g1', 'g2', 'g3', 'g4'];
+// 'g1\ng2' is one name, not two: compile shares equal name lists, and must not take it for ['g1', 'g2'].
+const GROUPS = ['g1', 'g2', 'g3', 'g4', 'g1\ng2'];
 const ACTIONS = ['read', 'write', 'delete'];
 const TYPES = ['doc', 'img'];
 const ROLE_NAMES = ['r0', 'r1', 'r2', 'r3'];

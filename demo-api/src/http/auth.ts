@@ -21,13 +21,20 @@ function groupsOf(payload: JWTPayload, claim: string): string[] {
   return [...(value as string[])];
 }
 
+function headerCount(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === name) count += 1;
+  return count;
+}
+
 export function userFromClaims(payload: JWTPayload, groupsClaim: string): AuthUser {
   const sub = payload.sub;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 1024) throw new ApiError('token_invalid', 'The access token is not valid.');
-  const claims: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(payload)) {
-    if (!TOKEN_CLAIMS.has(name) && name !== 'sub' && name !== groupsClaim) claims[name] = value;
-  }
+  // fromEntries defines own properties: a claim named "__proto__" stays a claim and cannot swap
+  // the prototype of what the PDP is sent.
+  const claims: Record<string, unknown> = Object.fromEntries(
+    Object.entries(payload).filter(([name]) => !TOKEN_CLAIMS.has(name) && name !== 'sub' && name !== groupsClaim),
+  );
   const preferred = payload.preferred_username;
   return { sub, username: typeof preferred === 'string' && preferred ? preferred : sub, groups: groupsOf(payload, groupsClaim), claims };
 }
@@ -42,6 +49,9 @@ export function bearerAuth(config: ApiConfig, keys: JWTVerifyGetKey, exempt: Rea
     // Lower-cased, so /API/... cannot slip past the gate (the router is case-sensitive too).
     const path = ctx.path.toLowerCase();
     if (!(path === '/api' || path.startsWith('/api/')) || exempt.has(ctx.path)) return next();
+    // Node keeps the first of several Authorization headers; a proxy in front may honour another
+    // one. RFC 6750 §3.1: more than one credential is an invalid_request, so refuse the ambiguity.
+    if (headerCount(ctx.req.rawHeaders, 'authorization') > 1) throw new ApiError('invalid_request', 'Send exactly one Authorization header.');
     const header = ctx.get('Authorization');
     if (!header) throw new ApiError('token_missing', 'Send an access token: Authorization: Bearer <token>.');
     const match = header.length <= MAX_TOKEN_LENGTH + 10 ? BEARER.exec(header) : null;

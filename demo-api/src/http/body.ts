@@ -7,9 +7,14 @@ import type { ApiState } from './state.js';
 const MAX_BODY_BYTES = 16 * 1024;
 const ajv = new Ajv({ allErrors: true, strict: true });
 
+// RFC 6901: a property name goes into a pointer with "~" and "/" escaped (ajv's instancePath already is).
+function token(name: unknown): string {
+  return String(name).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 function pointers(errors: ErrorObject[] | null | undefined): Array<{ pointer: string; message: string }> {
   return (errors ?? []).map((e) => ({
-    pointer: e.keyword === 'required' ? `${e.instancePath}/${String(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params.additionalProperty)}` : e.instancePath || '/',
+    pointer: e.keyword === 'required' ? `${e.instancePath}/${token(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${token(e.params.additionalProperty)}` : e.instancePath || '/',
     message: e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is not valid'),
   }));
 }
@@ -18,15 +23,24 @@ function pointers(errors: ErrorObject[] | null | undefined): Array<{ pointer: st
 export function jsonBody<T>(schema: JSONSchemaType<T>): Middleware<ApiState> {
   const validate = ajv.compile(schema);
   return async (ctx, next) => {
-    if (!ctx.is('application/json')) throw new ApiError('unsupported_media_type', 'Send the body as application/json.');
+    const type = ctx.is('application/json');
+    // type-is answers null when the request has no body at all: that is a missing body, not a wrong type.
+    if (type === null) throw new ApiError('invalid_json', 'A JSON body is required.');
+    if (!type) throw new ApiError('unsupported_media_type', 'Send the body as application/json.');
     const declared = Number(ctx.get('Content-Length') || 0);
     if (declared > MAX_BODY_BYTES) throw new ApiError('payload_too_large', `At most ${MAX_BODY_BYTES} bytes.`);
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of ctx.req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) throw new ApiError('payload_too_large', `At most ${MAX_BODY_BYTES} bytes.`);
-      chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of ctx.req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) throw new ApiError('payload_too_large', `At most ${MAX_BODY_BYTES} bytes.`);
+        chunks.push(chunk as Buffer);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      // The client went away mid-body: its fault, not an internal error worth an alert.
+      throw new ApiError('invalid_request', 'The body was cut short.');
     }
     let body: unknown;
     try {

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 
+import { ApiError } from '../errors.js';
 import type { ApiState } from './state.js';
 
 /**
@@ -13,10 +14,7 @@ export function cors(origins: readonly string[]): Middleware<ApiState> {
     ctx.vary('Origin');
     const ok = origin !== '' && allowed.has(origin);
     if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
-      if (!ok) {
-        ctx.status = 403;
-        return;
-      }
+      if (!ok) throw new ApiError('origin_not_allowed', 'This origin may not call the API.');
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.set('Access-Control-Allow-Credentials', 'true');
       ctx.set('Access-Control-Allow-Methods', 'GET, POST');

@@ -16,7 +16,12 @@ export function problemResponder(logger: Logger): Middleware<ApiState> {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new ApiError('not_found', `No route ${ctx.method} ${ctx.path}.`);
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) throw new ApiError('not_found', `No route ${ctx.method} ${ctx.path}.`);
+        // The router answers 405/501 by status alone (keeping its Allow header): give them a problem body.
+        const bare = ctx.status >= 400 ? fromKoa({ status: ctx.status }) : undefined;
+        if (bare) throw bare;
+      }
     } catch (err) {
       const error = err instanceof ApiError ? err : (fromKoa(err as object) ?? new ApiError('internal', 'Something went wrong.'));
       if (error.code === 'internal') logger.error({ err }, 'unhandled error');

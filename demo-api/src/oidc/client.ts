@@ -2,6 +2,7 @@ import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
+import { readJson } from '../upstream.js';
 import type { OidcEndpoints } from './discovery.js';
 import { safeEqual, s256 } from './random.js';
 import type { Transaction } from './transaction.js';
@@ -61,7 +62,7 @@ export async function exchangeCode(config: ApiConfig, endpoints: OidcEndpoints, 
     throw new ApiError('idp_unavailable', 'The identity provider cannot be reached.', {}, { cause });
   }
   try {
-    body = (await response.json()) as Record<string, unknown>;
+    body = (await readJson(response)) as Record<string, unknown>;
     if (typeof body !== 'object' || body === null) throw new TypeError('not an object');
   } catch (cause) {
     throw new ApiError(response.status >= 500 ? 'idp_unavailable' : 'idp_bad_response', `The token endpoint answered HTTP ${response.status} without JSON.`, {}, { cause });

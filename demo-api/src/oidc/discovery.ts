@@ -1,5 +1,6 @@
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
+import { discard, readJson } from '../upstream.js';
 
 /** The provider's endpoints, from discovery with each config override applied. */
 export interface OidcEndpoints {
@@ -50,8 +51,11 @@ export class OidcDiscovery {
     let doc: Record<string, unknown>;
     try {
       const response = await fetch(c.discoveryUrl, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(c.oidcTimeoutMs), redirect: 'error' });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      doc = (await response.json()) as Record<string, unknown>;
+      if (!response.ok) {
+        await discard(response);
+        throw new Error(`HTTP ${response.status}`);
+      }
+      doc = (await readJson(response)) as Record<string, unknown>;
     } catch (cause) {
       throw new ApiError('idp_unavailable', 'The identity provider cannot be reached.', {}, { cause });
     }

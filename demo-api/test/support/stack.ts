@@ -20,7 +20,7 @@ export interface Stack {
   pdpToken: string;
   txnKey: Uint8Array;
   /** Starts another API against the same IdP and PDP with some settings changed. */
-  startApi(overrides?: ApiConfigInput): Promise<ApiHandle>;
+  startApi(overrides?: ApiConfigInput, logger?: Logger): Promise<ApiHandle>;
   close(): Promise<void>;
 }
 
@@ -55,8 +55,8 @@ export async function startStack(apiOverrides: ApiConfigInput = {}, options: { j
     clientSecret,
     pdpToken,
     txnKey,
-    async startApi(overrides = {}) {
-      const extra = await startApi({ ...base(), ...overrides });
+    async startApi(overrides = {}, logger) {
+      const extra = await startApi({ ...base(), ...overrides }, logger ? { logger } : {});
       extraApis.push(extra);
       return extra;
     },

@@ -55,6 +55,7 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
   const loaded = await loadPolicies(policies);
   if (!loaded.ok) {
     for (const error of loaded.errors) io.err(formatPolicyError(error));
+    io.err(io.errStyle.red(`invalid policy set in ${policies}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`));
     return 1;
   }
   const compiled = compile(loaded.policySet);

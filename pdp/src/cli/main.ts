@@ -13,9 +13,19 @@ import { USAGE } from './usage.js';
 /** The real process's streams; colour only on a TTY and without NO_COLOR. */
 export function processIo(): CliIo {
   const noColour = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  // `pdp test --json | head` closes the pipe early: that is the reader's choice, not a crash, so
+  // the command stops writing and still exits with its own code.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
+  }
+  const write = (stream: NodeJS.WriteStream, text: string): void => {
+    if (!stream.destroyed) stream.write(`${text}\n`);
+  };
   return {
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
+    out: (text) => write(process.stdout, text),
+    err: (text) => write(process.stderr, text),
     style: process.stdout.isTTY === true && !noColour ? COLOUR : PLAIN,
     errStyle: process.stderr.isTTY === true && !noColour ? COLOUR : PLAIN,
     readStdin: async () => {
@@ -39,6 +49,12 @@ interface ServeModule {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `pdp test --help` asks for help: answer it rather than call it an unknown option (serve has its own).
+    const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if ((command === 'check' || command === 'test' || command === 'eval') && options.some((a) => a === '--help' || a === '-h')) {
+      io.out(USAGE);
+      return 0;
+    }
     switch (command) {
       case 'check':
         return await runCheck(rest, io);

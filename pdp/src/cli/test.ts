@@ -8,12 +8,12 @@ import { formatDecisionSummary, formatTrace, type CliIo } from './output.js';
 /** Exit codes of `pdp test`, distinct so CI can tell a broken policy set from a failing case. */
 export const TEST_EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
 
-function printInvalid(io: CliIo, json: boolean, stage: 'policies' | 'tests', errors: PolicyError[]): number {
+function printInvalid(io: CliIo, json: boolean, stage: 'policies' | 'tests', errors: PolicyError[], dir: string): number {
   if (json) {
     io.out(JSON.stringify({ ok: false, stage, errors }, null, 2));
   } else {
     for (const error of errors) io.out(formatPolicyError(error));
-    io.err(io.errStyle.red(`invalid ${stage === 'policies' ? 'policy set' : 'test files'}: ${errors.length} error${errors.length === 1 ? '' : 's'}`));
+    io.err(io.errStyle.red(`invalid ${stage === 'policies' ? 'policy set' : 'test files'} in ${dir}: ${errors.length} error${errors.length === 1 ? '' : 's'}`));
   }
   return TEST_EXIT.invalid;
 }
@@ -58,9 +58,9 @@ export async function runTest(argv: string[], io: CliIo): Promise<number> {
   const json = flag(args, 'json');
 
   const loaded = await loadPolicies(dir);
-  if (!loaded.ok) return printInvalid(io, json, 'policies', loaded.errors);
+  if (!loaded.ok) return printInvalid(io, json, 'policies', loaded.errors, dir);
   const tests = await loadPolicyTests(dir, loaded.policySet);
-  if (!tests.ok) return printInvalid(io, json, 'tests', tests.errors);
+  if (!tests.ok) return printInvalid(io, json, 'tests', tests.errors, dir);
 
   const compiled = compile(loaded.policySet);
   const report = runPolicyTests(compiled, tests.files);

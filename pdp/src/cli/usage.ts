@@ -1,8 +1,8 @@
 export const USAGE = `Usage: pdp <command> [options]
 
 Commands:
-  check DIR                       Check a policy directory; one line per error, FILE:JSON-POINTER: message.
-                                  Exit 0 valid, 1 invalid.
+  check DIR [--json]              Check a policy directory; one line per error, FILE:JSON-POINTER: message
+                                  (FILE relative to DIR). Exit 0 valid, 1 invalid.
   test DIR [--json]               Run DIR/tests/*.json against the policies in DIR; list failures
                                   (expected vs actual, with the explain trace) and rules no case exercised.
                                   Exit 0 all pass, 1 a case failed, 2 invalid policies or test files.

@@ -7,6 +7,7 @@
  */
 import { compileLogic, type CompiledLogic } from './logic.js';
 import { compileRoles, InvalidRolesError, type CompiledRoles } from './roles.js';
+import { policyShapeProblem, ruleShapeProblem } from './shape.js';
 import type { DecisionReason, Effect, Policy, PolicySet } from './types.js';
 
 export interface CompiledRule {
@@ -85,7 +86,8 @@ interface Interned {
 
 function names(interned: Interned, list: string[] | undefined): readonly string[] | null {
   if (list === undefined || list.length === 0) return null;
-  const key = list.join('\n');
+  // JSON, not a separator: names may hold any character, and ["a\nb"] must not share ["a", "b"].
+  const key = JSON.stringify(list);
   let shared = interned.names.get(key);
   if (shared === undefined) interned.names.set(key, (shared = Object.freeze([...list])));
   return shared;
@@ -94,12 +96,8 @@ function names(interned: Interned, list: string[] | undefined): readonly string[
 function compileRule(policy: Policy, index: number, seq: number, roleNames: ReadonlySet<string>, interned: Interned): CompiledRule {
   const rule = policy.rules[index];
   if (rule === undefined) throw new InvalidPolicySetError(`policy "${policy.id}" has no rule ${index}`);
-  if (rule.effect !== 'allow' && rule.effect !== 'deny') {
-    throw new InvalidPolicySetError(`${policy.id}/${rule.id}: effect must be allow or deny`);
-  }
-  if (!Array.isArray(rule.actions) || rule.actions.length === 0) {
-    throw new InvalidPolicySetError(`${policy.id}/${rule.id}: actions must be a non-empty array`);
-  }
+  const problem = ruleShapeProblem(rule);
+  if (problem !== null) throw new InvalidPolicySetError(`${policy.id}/${typeof rule.id === 'string' ? rule.id : `rules/${index}`}: ${problem}`);
   let when: CompiledLogic | null = null;
   if (rule.when !== undefined) {
     try {
@@ -160,6 +158,9 @@ export function bucketFor(typeIndex: TypeIndex, action: string): Bucket {
  */
 export function compile(set: PolicySet): CompiledPolicySet {
   let roles: CompiledRoles;
+  if (set.roles !== undefined && (typeof set.roles !== 'object' || set.roles === null || Array.isArray(set.roles))) {
+    throw new InvalidPolicySetError('roles must be an object of role definitions');
+  }
   try {
     roles = compileRoles(set.roles ?? {});
   } catch (cause) {
@@ -172,7 +173,10 @@ export function compile(set: PolicySet): CompiledPolicySet {
   const wildcardRules: CompiledRule[] = [];
   const policyIds = new Set<string>();
   let seq = 0;
+  if (!Array.isArray(set.policies)) throw new InvalidPolicySetError('policies must be an array');
   for (const policy of set.policies) {
+    const problem = policyShapeProblem(policy);
+    if (problem !== null) throw new InvalidPolicySetError(problem);
     if (policyIds.has(policy.id)) throw new InvalidPolicySetError(`duplicate policy id "${policy.id}"`);
     policyIds.add(policy.id);
     const ruleIds = new Set<string>();

@@ -59,7 +59,14 @@ function viewOf(request: unknown): RequestView | string {
   if (typeof type !== 'string') return 'resource.type must be a string';
   const action = ownValue(request, 'action');
   if (typeof action !== 'string') return 'action must be a string';
+  // The matchers and `var subject.groups` must see the same list. A string here would read as
+  // "no groups" to the matchers but reach json-logic as a string, where `in` is a substring test
+  // ("ex-admins" contains "admins"), so anything but an array of strings is refused.
   const groups = ownValue(subject, 'groups');
+  if (groups !== undefined) {
+    if (!Array.isArray(groups)) return 'subject.groups must be an array of strings';
+    for (let i = 0; i < groups.length; i++) if (typeof groups[i] !== 'string') return 'subject.groups must be an array of strings';
+  }
   return {
     subject,
     resource,

@@ -6,6 +6,7 @@
  */
 import { compileLogic, runLogic, type CompiledLogic } from './logic.js';
 import { resolveValues, type RequestView } from './resolve.js';
+import { roleShapeProblem } from './shape.js';
 import type { RoleDefinition } from './types.js';
 
 export interface CompiledRole {
@@ -44,7 +45,11 @@ export class InvalidRolesError extends TypeError {
 
 export function compileRoles(roles: Record<string, RoleDefinition>): CompiledRoles {
   const defs = new Map<string, RoleDefinition>();
-  for (const name of Object.keys(roles).sort()) defs.set(name, roles[name] as RoleDefinition);
+  for (const name of Object.keys(roles).sort()) {
+    const problem = roleShapeProblem(roles[name]);
+    if (problem !== null) throw new InvalidRolesError(`role "${name}": ${problem}`);
+    defs.set(name, roles[name] as RoleDefinition);
+  }
 
   const grants = new Map<string, string[]>();
   const visiting = new Set<string>();

@@ -131,9 +131,11 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           resource: { type: resource.type, id: resource.id },
           action,
           effect,
-          reasons: reasons as DecisionReason[],
+          reasons,
           latencyUs: Math.round(elapsedMs * 1000),
-          ...(who.failure !== undefined ? { tokenError: who.failure } : {}),
+          // Always present (maybe undefined), so every entry has one shape: a spread here made
+          // the log writer's property reads several times slower.
+          tokenError: who.failure,
           api,
         });
       }

@@ -10,7 +10,8 @@ import type { PdpMetrics } from '../metrics.js';
 import type { PoliciesView } from '../store/policy-store.js';
 import { parseJsonObject, readRawBody, type BodyLimits } from './body.js';
 import type { Clock, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
-import { sendJson } from './respond.js';
+import { decisionToJson } from '../decision-json.js';
+import { sendJson, sendJsonText } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
 
 export interface HandlerDeps {
@@ -114,7 +115,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const compiled = ready();
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
-      sendJson(ctx, core.decide(compiled, who, req.resource, req.action, req.context, req.explain === true, t0, 'decide'));
+      sendJsonText(ctx, decisionToJson(core.decide(compiled, who, req.resource, req.action, req.context, req.explain === true, t0, 'decide')));
     },
 
     async batch(ctx) {
@@ -127,12 +128,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       // One subject (one token verification) for every item.
       const who = await core.subjectOf(req);
       const explain = req.explain === true;
-      const results: DecisionResponse[] = new Array(req.items.length);
+      let text = '{"results":[';
       for (let i = 0; i < req.items.length; i++) {
         const item = req.items[i] as BatchBody['items'][number];
-        results[i] = core.decide(compiled, who, item.resource, item.action, item.context, explain, t0, 'batch');
+        const d = core.decide(compiled, who, item.resource, item.action, item.context, explain, t0, 'batch');
+        text += i === 0 ? decisionToJson(d) : `,${decisionToJson(d)}`;
       }
-      sendJson(ctx, { results });
+      sendJsonText(ctx, `${text}]}`);
     },
 
     async authzenEvaluation(ctx) {

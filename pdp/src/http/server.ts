@@ -119,7 +119,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     config,
     store,
     logger,
-    decisionLog: createDecisionLog(logger, config.decisionLog),
+    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog, destination: own?.destination, redact: config.logRedact }),
     metrics,
     clock,
     tokens,

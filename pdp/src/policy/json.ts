@@ -36,9 +36,11 @@ export function parseJson(rawText: string): JsonParseResult {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    // V8's message may quote the whole text; keep only its first clause, and say where.
+    // V8's message may quote the start of the text (`…, "root:x:0:0"... is not valid JSON`, the
+    // quote cut short with "..."). Errors travel far (CLI, logs, GET /v1/policies), and a
+    // mislinked file could be anything: keep only the first clause, and say where.
     const raw = err instanceof Error ? err.message : String(err);
-    const message = raw.replace(/, ".*" is not valid JSON$/s, '');
+    const message = raw.replace(/,? ?".*"(?:\.\.\.)? is not valid JSON$/s, '');
     const match = /position (\d+)/.exec(raw);
     let position = match ? Number(match[1]) : null;
     if (position === null) {

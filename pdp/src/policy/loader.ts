@@ -35,6 +35,43 @@ export interface PolicySources {
   roles?: SourceFile;
 }
 
+/**
+ * The most a policy, roles or test file may weigh. Far above any hand-written file; it keeps a
+ * stray data dump in the directory from being read whole into the server's memory on a reload.
+ */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Strict: a file saved in Latin-1 would otherwise load with U+FFFD in place of its accented
+ * letters, and a deny rule naming such a group would silently never match. The BOM is kept for
+ * parseJson, which strips it.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * One directory entry as a JSON source: its text, an error, or null when it is not one (not a
+ * regular file, a dot-file, another extension). `X.JSON` is an error rather than skipped: a deny
+ * policy saved under that name would otherwise be silently left out of the set.
+ */
+export async function readJsonEntry(dir: string, name: string): Promise<{ text: string } | { error: string } | null> {
+  if (name.startsWith('.') || !name.toLowerCase().endsWith('.json')) return null;
+  const path = join(dir, name);
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return null;
+    if (!name.endsWith('.json')) return { error: 'the extension must be ".json" in lower case, or the file is not read' };
+    if (info.size > MAX_FILE_BYTES) return { error: `file too large (${info.size} bytes; at most ${MAX_FILE_BYTES})` };
+    const bytes = await readFile(path);
+    try {
+      return { text: UTF8.decode(bytes) };
+    } catch {
+      return { error: 'not valid UTF-8 (save the file as UTF-8)' };
+    }
+  } catch (err) {
+    return { error: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -56,16 +93,15 @@ export async function loadPolicies(dir: string): Promise<LoadResult> {
   const sources: PolicySources = { policies: [] };
   const errors: PolicyError[] = [];
   for (const name of names) {
-    if (!name.endsWith('.json') || name.startsWith('.')) continue;
-    const path = join(dir, name);
-    try {
-      if (!(await stat(path)).isFile()) continue;
-      const file: SourceFile = { file: name, text: await readFile(path, 'utf8') };
-      if (name === ROLES_FILE) sources.roles = file;
-      else sources.policies.push(file);
-    } catch (err) {
-      errors.push({ file: name, pointer: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+    const read = await readJsonEntry(dir, name);
+    if (read === null) continue;
+    if ('error' in read) {
+      errors.push({ file: name, pointer: '', message: read.error });
+      continue;
     }
+    const file: SourceFile = { file: name, text: read.text };
+    if (name === ROLES_FILE) sources.roles = file;
+    else sources.policies.push(file);
   }
   const result = checkPolicySources(sources);
   if (errors.length === 0) return result;
@@ -89,6 +125,7 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
   const validators = getValidators();
   const policies: Policy[] = [];
   const sourceOf = new Map<string, string>();
+  const policyIdsLower = new Map<string, { id: string; file: string }>();
   const roleRefs: RoleReference[] = [];
 
   if (sources.policies.length === 0) {
@@ -105,18 +142,26 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
     // The checks beyond the schema run on whatever parts are well-formed, so one pass reports
     // every problem, not the schema's first and the rest on the next try.
     if (!isObject(doc)) continue;
+    // Ids are compared ignoring case too: "Chat/x" and "chat/x" in a decision log or a test's
+    // expected reasons would name two different rules that a reader takes for one.
     if (typeof doc.id === 'string') {
       const other = sourceOf.get(doc.id);
+      const similar = policyIdsLower.get(doc.id.toLowerCase());
       if (other !== undefined) errors.push({ file, pointer: '/id', message: `duplicate policy id "${doc.id}" (also in ${other})` });
-      else sourceOf.set(doc.id, file);
+      else if (similar !== undefined) errors.push({ file, pointer: '/id', message: `policy id "${doc.id}" differs from "${similar.id}" (in ${similar.file}) only in case` });
+      else {
+        sourceOf.set(doc.id, file);
+        policyIdsLower.set(doc.id.toLowerCase(), { id: doc.id, file });
+      }
     }
-    const ruleIds = new Map<string, number>();
+    const ruleIds = new Map<string, { id: string; index: number }>();
     (Array.isArray(doc.rules) ? doc.rules : []).forEach((rule: unknown, i) => {
       if (!isObject(rule)) return;
       if (typeof rule.id === 'string') {
-        const first = ruleIds.get(rule.id);
-        if (first !== undefined) errors.push({ file, pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}" (also /rules/${first})` });
-        else ruleIds.set(rule.id, i);
+        const first = ruleIds.get(rule.id.toLowerCase());
+        if (first === undefined) ruleIds.set(rule.id.toLowerCase(), { id: rule.id, index: i });
+        else if (first.id === rule.id) errors.push({ file, pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}" (also /rules/${first.index})` });
+        else errors.push({ file, pointer: `/rules/${i}/id`, message: `rule id "${rule.id}" differs from "${first.id}" (/rules/${first.index}) only in case` });
       }
       if (rule.when !== undefined) {
         for (const issue of checkLogic(rule.when)) errors.push({ file, pointer: `/rules/${i}/when${issue.pointer}`, message: issue.message });
@@ -161,7 +206,8 @@ function toPolicy(doc: Record<string, unknown>): Policy {
 
 /**
  * Checks roles.json; returns the roles (empty when there is no file), or null when they are too
- * broken to check references against.
+ * broken to check references against. The checks beyond the schema run on every well-formed
+ * role even when the schema failed elsewhere, so one pass reports every problem.
  */
 function checkRoles(source: SourceFile | undefined, errors: PolicyError[]): Record<string, RoleDefinition> | null {
   if (source === undefined) return {};
@@ -171,28 +217,36 @@ function checkRoles(source: SourceFile | undefined, errors: PolicyError[]): Reco
   for (const issue of parsed.issues) errors.push({ file, ...issue });
   if (!parsed.ok) return null;
   const doc = parsed.value;
-  const valid: boolean = validators.roles(doc);
-  if (!valid) {
-    for (const issue of schemaIssues(validators.roles.errors)) errors.push({ file, ...issue });
-    // Names still let policies' role references be checked, when the map itself is an object.
-    return isObject(doc) && isObject(doc.roles) ? (doc.roles as Record<string, RoleDefinition>) : null;
-  }
-  const roles = (doc as { roles: Record<string, RoleDefinition> }).roles;
+  if (!validators.roles(doc)) for (const issue of schemaIssues(validators.roles.errors)) errors.push({ file, ...issue });
+  if (!isObject(doc) || !isObject(doc.roles)) return null;
+  const roles = doc.roles;
   const logicOptions: LogicCheckOptions = { forbidSubjectRoles: true };
+  const lowerCase = new Map<string, string>();
   for (const name of Object.keys(roles)) {
-    const role = roles[name] as RoleDefinition;
     const base = `/roles/${escapePointer(name)}`;
+    const other = lowerCase.get(name.toLowerCase());
+    if (other !== undefined) errors.push({ file, pointer: base, message: `role "${name}" differs from role "${other}" only in case` });
+    else lowerCase.set(name.toLowerCase(), name);
+    const role = roles[name];
+    if (!isObject(role)) continue;
     if (role.when !== undefined) {
       for (const issue of checkLogic(role.when, logicOptions)) errors.push({ file, pointer: `${base}/when${issue.pointer}`, message: issue.message });
     }
-    role.inherits?.forEach((parent, j) => {
-      if (!Object.hasOwn(roles, parent)) errors.push({ file, pointer: `${base}/inherits/${j}`, message: `inherits unknown role "${parent}"` });
-    });
+    for (const { parent, index } of inheritsOf(role)) {
+      if (!Object.hasOwn(roles, parent)) errors.push({ file, pointer: `${base}/inherits/${index}`, message: `inherits unknown role "${parent}"` });
+    }
   }
   for (const cycle of findCycles(roles)) {
     errors.push({ file, pointer: `/roles/${escapePointer(cycle.role)}/inherits/${cycle.index}`, message: `role inheritance cycle: ${cycle.path.join(' -> ')}` });
   }
-  return roles;
+  return roles as Record<string, RoleDefinition>;
+}
+
+/** A role's inherited role names that are strings, with their index (whatever else the schema said). */
+function inheritsOf(role: unknown): { parent: string; index: number }[] {
+  const inherits = isObject(role) ? role.inherits : undefined;
+  if (!Array.isArray(inherits)) return [];
+  return inherits.flatMap((parent: unknown, index) => (typeof parent === 'string' ? [{ parent, index }] : []));
 }
 
 interface Cycle {
@@ -202,19 +256,19 @@ interface Cycle {
 }
 
 /** Each inheritance edge that closes a cycle, found by depth-first search in name order. */
-function findCycles(roles: Record<string, RoleDefinition>): Cycle[] {
+function findCycles(roles: Record<string, unknown>): Cycle[] {
   const state = new Map<string, 'active' | 'done'>();
   const cycles: Cycle[] = [];
   const stack: string[] = [];
   const visit = (name: string): void => {
     state.set(name, 'active');
     stack.push(name);
-    (roles[name]?.inherits ?? []).forEach((parent, index) => {
-      if (!Object.hasOwn(roles, parent)) return;
+    for (const { parent, index } of inheritsOf(roles[name])) {
+      if (!Object.hasOwn(roles, parent)) continue;
       const s = state.get(parent);
       if (s === 'active') cycles.push({ role: name, index, path: [...stack.slice(stack.indexOf(parent)), parent] });
       else if (s === undefined) visit(parent);
-    });
+    }
     stack.pop();
     state.set(name, 'done');
   };

@@ -19,6 +19,8 @@ export function canonicalJson(value: unknown): string {
     }
     return `{${parts.join(',')}}`;
   }
+  // JSON.stringify writes -0 as 0, yet they differ in a condition ({"/": [1, -0]} is -Infinity).
+  if (typeof value === 'number' && Object.is(value, -0)) return '-0';
   return JSON.stringify(value) ?? 'null';
 }
 

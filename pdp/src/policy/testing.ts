@@ -3,20 +3,20 @@
  * engine with explain on, compare with what each case expects, and measure which rules no case
  * exercised. The runner is pure; only `loadPolicyTests` reads files.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decide } from '../engine/decide.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { Decision, DecisionRequest, PolicySet } from '../engine/types.js';
 import { parseJson } from './json.js';
-import { TESTS_DIR, type PolicyError } from './loader.js';
+import { readJsonEntry, TESTS_DIR, type PolicyError } from './loader.js';
 import { getValidators, schemaIssues } from './schemas.js';
 
 export interface PolicyTestExpectation {
   allow: boolean;
   /** `<policy>/<rule>` of exactly the reasons the decision must give, in any order. */
   reasons?: string[];
-  /** Reason codes that must appear (e.g. `evaluation_error`). */
+  /** Reason codes that must appear (e.g. `evaluation_error`); when absent, no reason may carry a code. */
   codes?: string[];
   /** Exactly the derived roles, in any order. */
   roles?: string[];
@@ -74,7 +74,7 @@ export async function loadPolicyTests(dir: string, policySet: PolicySet): Promis
   const testsDir = join(dir, TESTS_DIR);
   let names: string[];
   try {
-    names = (await readdir(testsDir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+    names = (await readdir(testsDir)).sort();
   } catch {
     names = [];
   }
@@ -85,17 +85,14 @@ export async function loadPolicyTests(dir: string, policySet: PolicySet): Promis
   for (const p of policySet.policies) for (const r of p.rules) knownRules.add(ruleKey(p.id, r.id));
 
   for (const name of names) {
-    const path = join(testsDir, name);
     const file = `${TESTS_DIR}/${name}`;
-    let text: string;
-    try {
-      if (!(await stat(path)).isFile()) continue;
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      errors.push({ file, pointer: '', message: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+    const read = await readJsonEntry(testsDir, name);
+    if (read === null) continue;
+    if ('error' in read) {
+      errors.push({ file, pointer: '', message: read.error });
       continue;
     }
-    const parsed = parseJson(text);
+    const parsed = parseJson(read.text);
     for (const issue of parsed.issues) errors.push({ file, ...issue });
     if (!parsed.ok) continue;
     const valid: boolean = validate(parsed.value);
@@ -147,10 +144,14 @@ export function compareDecision(expected: PolicyTestExpectation, actual: Decisio
   if (expected.reasons !== undefined && !sameSet(expected.reasons, reasons)) {
     mismatches.push(`reasons: expected ${list(expected.reasons)}, got ${list(reasons)}`);
   }
+  const codes = actual.reasons.flatMap((r) => (r.code === undefined ? [] : [r.code]));
   if (expected.codes !== undefined) {
-    const codes = actual.reasons.flatMap((r) => (r.code === undefined ? [] : [r.code]));
     const missing = expected.codes.filter((c) => !codes.includes(c));
     if (missing.length > 0) mismatches.push(`codes: expected ${list(expected.codes)}, got ${list([...new Set(codes)])}`);
+  } else if (codes.length > 0) {
+    // A reason names its rule whether the rule applied or threw, so without this a case expecting
+    // "denied by the suspension rule" would pass when that rule merely failed on the input.
+    mismatches.push(`codes: expected none, got ${list([...new Set(codes)])}`);
   }
   const roles = actual.explain?.roles ?? [];
   if (expected.roles !== undefined && !sameSet(expected.roles, roles)) {

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+
+import { userFromClaims } from '../src/http/auth.js';
+import { beginLogin, get, postToken, signIn, startStack, WEB_ORIGIN, type Stack } from './support/stack.js';
+
+// Findings of the outside-in review, one regression test each (see demo-api/README.md).
+
+let stack: Stack;
+let alice: string;
+let bob: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  [alice, bob] = await Promise.all([signIn(stack.api, 'alice'), signIn(stack.api, 'bob')]);
+}, 30_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+/**
+ * One request written byte for byte (fetch merges repeated headers and always frames a body).
+ * Written, not ended: Node aborts a request whose client half-closes first; Connection: close ends it.
+ */
+function rawRequest(url: string, head: string, body = ''): Promise<{ status: number; headers: string; body: string }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(`${head.replace(/\n/g, '\r\n')}Host: ${hostname}\r\nConnection: close\r\n\r\n${body}`));
+    let data = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [headers = '', text = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1]), headers, body: text });
+    });
+  });
+}
+
+/** A PDP stand-in that allows everything, but answers the way `answer` says. */
+async function fakePdp(answer: (res: import('node:http').ServerResponse, body: string) => void): Promise<{ url: string; close(): void }> {
+  const server = createServer(async (req, res) => {
+    for await (const _ of req) void _;
+    const one = { decisionId: 'd-1', allow: true, effect: 'allow', revision: 'sha256:x' };
+    const body = req.url?.endsWith('/batch') ? { results: [one, one, one] } : req.url === '/v1/policies' ? { revision: 'sha256:x', policies: [] } : one;
+    answer(res, JSON.stringify(body));
+  });
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+const PROTECTED = ['/api/chat', '/api/me', '/api/admin/policies'];
+
+/** A logger whose lines (warn and up, or every level) land in `lines`, for assertions. */
+function capture(level = 'trace'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
+}
+
+async function until(condition: () => boolean, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('a PDP answer is believed only when it is JSON of a sane size', () => {
+  it.each([
+    ['text/html', { 'content-type': 'text/html' }],
+    ['text/plain', { 'content-type': 'text/plain; charset=utf-8' }],
+    ['no content type at all', {}],
+  ])('an allow served as %s is a 503, never an allow', async (_name, headers: Record<string, string>) => {
+    const pdp = await fakePdp((res, body) => {
+      res.writeHead(200, headers);
+      res.end(body);
+    });
+    const api = await stack.startApi({ pdpUrl: pdp.url });
+    try {
+      for (const path of PROTECTED) {
+        const { status, body } = await get(api, path, alice);
+        expect({ path, status, code: body.code }).toEqual({ path, status: 503, code: 'pdp_unavailable' });
+      }
+    } finally {
+      pdp.close();
+    }
+  });
+
+  it('the same allow as application/json passes (the fake PDP is sound)', async () => {
+    const pdp = await fakePdp((res, body) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(body);
+    });
+    const api = await stack.startApi({ pdpUrl: pdp.url });
+    try {
+      for (const path of PROTECTED) expect((await get(api, path, alice)).status).toBe(200);
+    } finally {
+      pdp.close();
+    }
+  });
+
+  it.each([
+    ['declared in Content-Length', true],
+    ['streamed without a length', false],
+  ])('an answer over 1 MiB, %s, is a 503, and the API keeps serving', async (_name, declared) => {
+    const padding = `{"decisionId":"d-1","allow":true,"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`;
+    const pdp = await fakePdp((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(Buffer.byteLength(padding)) } : {}) });
+      res.end(padding);
+    });
+    const api = await stack.startApi({ pdpUrl: pdp.url, pdpTimeoutMs: 5_000 });
+    try {
+      const { status, body } = await get(api, '/api/chat', alice);
+      expect({ status, code: body.code }).toEqual({ status: 503, code: 'pdp_unavailable' });
+      expect((await get(api, '/healthz')).status).toBe(200);
+    } finally {
+      pdp.close();
+    }
+  });
+});
+
+describe('the JWT gate', () => {
+  it('refuses two Authorization headers (Node would silently take the first) with 400', async () => {
+    for (const [first, second] of [
+      [bob, alice],
+      ['junk', alice],
+      [alice, alice],
+    ] as const) {
+      const answer = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nAuthorization: Bearer ${first}\nAuthorization: Bearer ${second}\n`);
+      expect(answer.status).toBe(400);
+      expect(answer.headers).toMatch(/content-type: application\/problem\+json/i);
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 400, code: 'invalid_request' });
+      expect(answer.body).not.toContain(alice);
+    }
+    // One header still works over the same raw path.
+    const one = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nAuthorization: Bearer ${alice}\n`);
+    expect(one.status).toBe(200);
+  });
+
+  it('keeps a "__proto__" claim as a claim: it cannot change what the PDP is sent', () => {
+    const user = userFromClaims(JSON.parse('{"sub":"alice","groups":["g"],"__proto__":{"admin":true},"account_status":"active"}') as Record<string, unknown>, 'groups');
+    expect(Object.getPrototypeOf(user.claims)).toBe(Object.prototype);
+    expect(Object.hasOwn(user.claims, '__proto__')).toBe(true);
+    expect((user.claims as { admin?: unknown }).admin).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(user.claims))).toEqual(JSON.parse('{"__proto__":{"admin":true},"account_status":"active"}'));
+  });
+});
+
+describe('problem answers', () => {
+  it('field errors carry RFC 6901 pointers, with "~" and "/" escaped', async () => {
+    const response = await fetch(`${stack.api.url}/api/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'hi', 'a/b~c': 1 }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { code: string; errors: Array<{ pointer: string }> };
+    expect(body.code).toBe('invalid_request');
+    expect(body.errors.map((e) => e.pointer)).toEqual(['/a~1b~0c']);
+  });
+
+  it('a POST without any body is a 400 asking for JSON, not a 415', async () => {
+    const answer = await rawRequest(stack.api.url, `POST /api/chat HTTP/1.1\nAuthorization: Bearer ${alice}\nContent-Type: application/json\n`);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 400, code: 'invalid_json' });
+    const token = await rawRequest(stack.api.url, `POST /api/token HTTP/1.1\n`);
+    expect(JSON.parse(token.body)).toMatchObject({ status: 400, code: 'invalid_json' });
+  });
+
+  it('a 405 says which methods are allowed (RFC 9110), as a problem', async () => {
+    const response = await fetch(`${stack.api.url}/api/chat`, { method: 'PUT', headers: { authorization: `Bearer ${alice}` } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('allow')).toMatch(/^(?=.*\bGET\b)(?=.*\bPOST\b).*$/);
+    expect(((await response.json()) as { code: string }).code).toBe('method_not_allowed');
+  });
+
+  it('a preflight from a foreign origin is refused as a problem, with nothing for that origin', async () => {
+    const response = await fetch(`${stack.api.url}/api/chat`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(((await response.json()) as { code: string }).code).toBe('origin_not_allowed');
+    // The allowed origin is unaffected.
+    const ok = await fetch(`${stack.api.url}/api/chat`, { method: 'OPTIONS', headers: { origin: WEB_ORIGIN, 'access-control-request-method': 'POST' } });
+    expect(ok.status).toBe(204);
+  });
+});
+
+describe('the client or an upstream misbehaving', () => {
+  it('a client that hangs up mid-body is no internal error: nothing at error level, and the API serves on', async () => {
+    const { logger, lines } = capture();
+    const api = await stack.startApi({}, logger);
+    const { hostname, port } = new URL(api.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"message":"cut`);
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+      socket.on('error', reject);
+    });
+    await until(() => lines.some((line) => line.includes('"msg":"request"') && line.includes('"method":"POST"')));
+    const request = JSON.parse(lines.find((line) => line.includes('"msg":"request"') && line.includes('"method":"POST"'))!) as { status: number };
+    expect(request.status).toBeLessThan(500);
+    expect(lines.filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect((await get(api, '/api/chat', alice)).status).toBe(200);
+  });
+
+  it('a token endpoint answering non-JSON: 502, and not a byte of its body in the log', async () => {
+    const secret = 'tok-3f9a1c77e2';
+    const idpShim = createServer((_req, res) => {
+      // Broken JSON, the token right where parsing fails: V8 quotes ~10 characters around that spot.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"access_token": ${secret}, "token_type": "Bearer"}`);
+    });
+    const port = await listen(idpShim);
+    const { logger, lines } = capture();
+    const discovery = (await (await fetch(`${stack.idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    const api = await stack.startApi(
+      { authorizationEndpoint: discovery.authorization_endpoint, jwksUri: discovery.jwks_uri, tokenEndpoint: `http://127.0.0.1:${port}/token` },
+      logger,
+    );
+    try {
+      const { authorizeUrl, txnCookie } = await beginLogin(api);
+      const state = String(new URL(authorizeUrl).searchParams.get('state'));
+      const response = await postToken(api, { code: 'some-code', state }, txnCookie);
+      expect(response.status).toBe(502);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ code: 'idp_bad_response' });
+      expect(text).not.toContain(secret.slice(0, 7));
+      await until(() => lines.some((line) => line.includes('"msg":"request"') && line.includes('/api/token')));
+      expect(lines.join('\n')).not.toContain(secret.slice(0, 7));
+    } finally {
+      idpShim.closeAllConnections();
+      idpShim.close();
+    }
+  });
+});
