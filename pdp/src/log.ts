@@ -35,8 +35,11 @@ export interface PdpLogger {
   flush(): void;
 }
 
+/** One writer for stdout per process: two servers in one process must not interleave batches. */
+let stdoutWriter: LineWriter | undefined;
+
 export function createLogger(options: CreateLoggerOptions): PdpLogger {
-  const dest: DestinationStream = options.destination ?? new LineWriter({ fd: 1 });
+  const dest: DestinationStream = options.destination ?? (stdoutWriter ??= new LineWriter({ fd: 1 }));
   const logger = pino(
     {
       name: 'pdp',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, InvalidPolicySetError } from '../src/engine/compile.js';
 import { decide } from '../src/engine/decide.js';
 import { ALLOWED_OPERATORS, checkLogic } from '../src/engine/logic.js';
-import type { Policy, PolicySet, RoleDefinition } from '../src/engine/types.js';
+import type { Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { computeRevision } from '../src/policy/revision.js';
 
 const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown };
@@ -41,6 +41,7 @@ describe('compile', () => {
     ['a matcher list that is a string', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: 'g' as never } } }] }])],
     ['actions that are a string', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: 'read' as never }] }])],
     ['rules that are not an array', set([{ id: 'p', resource: 'r', rules: {} as never }])],
+    ['a literal condition (a forgotten var)', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], when: 'subject.claims.admin' }] }])],
     ['an empty resource', set([{ id: 'p', resource: '', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }])],
     ['a role with an unknown key', set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }], { a: { fromGroup: ['g'] } as never })],
     ['roles that are not an object', { ...set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'] }] }]), roles: [] as never }],
@@ -53,6 +54,32 @@ describe('compile', () => {
     const compiled = compile(s);
     expect(compiled.revision).toBe(s.revision);
     expect(compiled.policySet).toBe(s);
+  });
+});
+
+describe('shared lists and conditions (regression: keys joined with "\\n" made different ones equal)', () => {
+  // The loader refuses such names and paths; a hand-built set reaches compile as it is.
+  const allow = (id: string, resource: string, rule: Partial<Rule>): Policy => ({ id, resource, rules: [{ id: 'r', effect: 'allow', actions: ['read'], ...rule }] });
+  const compiled = compile(
+    set([
+      allow('a', 'console', { subject: { groups: { anyOf: ['admins', 'ops'] } } }),
+      allow('b', 'vault', { subject: { groups: { anyOf: ['admins\nops'] } } }),
+      allow('c', 'safe', { subject: { groups: { allOf: ['x\ny'] } } }),
+      allow('d', 'other', { subject: { groups: { allOf: ['x', 'y'] } } }),
+    ]),
+  );
+  const allowed = (type: string, groups: string[]) => decide(compiled, { subject: { id: 'u', groups }, resource: { type }, action: 'read' }).allow;
+
+  it('a name list is never taken for another that joins to the same text', () => {
+    expect(allowed('console', ['ops'])).toBe(true);
+    expect(allowed('vault', ['ops'])).toBe(false);
+    expect(allowed('vault', ['admins\nops'])).toBe(true);
+    expect(allowed('other', ['x\ny'])).toBe(false);
+    expect(allowed('other', ['x', 'y'])).toBe(true);
+  });
+  it('a var path with a newline (the other way two conditions could share a key) is refused', () => {
+    const withPath = (path: string) => set([allow('e', 't', { when: { or: [{ '!': { var: path } }, { var: 'context.c' }] } })]);
+    expect(() => compile(withPath('context.a\ncontext.b'))).toThrow(/control or invisible character/);
   });
 });
 

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkPolicySources, loadPolicies, MAX_FILE_BYTES } from '../src/policy/loader.js';
 import { formatPolicyError } from '../src/policy/format.js';
 import { findDuplicateKeys, parseJson, scanJson } from '../src/policy/json.js';
-import { readSchema } from '../src/policy/schemas.js';
+import { readSchema, VISIBLE_NAME_PATTERN } from '../src/policy/schemas.js';
 import { ALLOWED_OPERATORS, MAX_OPERATIONS } from '../src/engine/logic.js';
 
 const POLICIES = fileURLToPath(new URL('../../policies/', import.meta.url));
@@ -200,6 +200,13 @@ describe('the published schemas', () => {
       expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
       expect(schema.$id).toEqual(expect.any(String));
       expect(schema.additionalProperties).toBe(false);
+    }
+  });
+  it('use one pattern for the names a rule matches on, the one whose error is put in words', () => {
+    const policy = readSchema('policy') as { properties: { resource: { pattern: string } }; $defs: { name: { pattern: string }; rule: { properties: { actions: { items: { pattern: string } } } } } };
+    const roles = readSchema('roles') as { $defs: { role: { properties: { fromGroups: { items: { pattern: string } } } } } };
+    for (const pattern of [policy.properties.resource.pattern, policy.$defs.name.pattern, policy.$defs.rule.properties.actions.items.pattern, roles.$defs.role.properties.fromGroups.items.pattern]) {
+      expect(pattern).toBe(VISIBLE_NAME_PATTERN);
     }
   });
   it("document exactly the engine's operator allow-list", () => {

@@ -176,7 +176,7 @@ export function compile(set: PolicySet): CompiledPolicySet {
   if (!Array.isArray(set.policies)) throw new InvalidPolicySetError('policies must be an array');
   for (const policy of set.policies) {
     const problem = policyShapeProblem(policy);
-    if (problem !== null) throw new InvalidPolicySetError(problem);
+    if (problem !== null) throw new InvalidPolicySetError(`policy ${JSON.stringify((policy as { id?: unknown } | null)?.id ?? null)}: ${problem}`);
     if (policyIds.has(policy.id)) throw new InvalidPolicySetError(`duplicate policy id "${policy.id}"`);
     policyIds.add(policy.id);
     const ruleIds = new Set<string>();

@@ -41,6 +41,9 @@ export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
 export const VAR_ROOTS = ['subject', 'resource', 'action', 'context'] as const;
 export type VarRoot = (typeof VAR_ROOTS)[number];
 
+/** Control, format (zero-width, bidi) and separator characters other than the plain space. */
+const INVISIBLE = /(?! )[\p{Cc}\p{Cf}\p{Z}]/u;
+
 /** Segments that name prototype machinery; refused anywhere in a path. */
 export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -87,6 +90,8 @@ export function checkVarPath(path: unknown, options: LogicCheckOptions = {}): st
   if (!(VAR_ROOTS as readonly string[]).includes(root)) {
     return `var path "${path}" must start with one of ${VAR_ROOTS.join(', ')}`;
   }
+  // What a reviewer reads must be what is read: no control or invisible characters.
+  if (INVISIBLE.test(path)) return `var path ${JSON.stringify(path)} contains a control or invisible character`;
   for (const segment of segments) {
     if (segment === '') return `var path "${path}" has an empty segment`;
     if (FORBIDDEN_SEGMENTS.has(segment)) return `var path "${path}" may not contain "${segment}"`;

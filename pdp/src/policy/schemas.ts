@@ -53,6 +53,14 @@ export interface SchemaIssue {
   message: string;
 }
 
+/**
+ * Names a policy matches on (resource types, actions, group names) must read as what they match:
+ * a trailing space or a zero-width character in a deny rule's group would make it never apply,
+ * and no reviewer would see why. The schemas use this one pattern; its error gets words.
+ */
+export const VISIBLE_NAME_PATTERN = '^(?! )(?!.* $)(?:[^\\p{Cc}\\p{Cf}\\p{Z}]| )+$';
+const VISIBLE_NAME_MESSAGE = 'must not contain control or invisible characters, or spaces other than U+0020, nor start or end with a space';
+
 /** ajv's errors as JSON pointers and plain messages, pointing at the offending key where it can. */
 export function schemaIssues(errors: readonly ErrorObject[] | null | undefined): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
@@ -79,6 +87,8 @@ export function schemaIssues(errors: readonly ErrorObject[] | null | undefined):
         if (e.propertyName !== undefined) {
           pointer = `${e.instancePath}/${escapePointer(e.propertyName)}`;
           message = `name "${e.propertyName}" must match ${String(params.pattern)}`;
+        } else if (params.pattern === VISIBLE_NAME_PATTERN) {
+          message = VISIBLE_NAME_MESSAGE;
         } else {
           message = `must match ${String(params.pattern)}`;
         }
