@@ -39,7 +39,8 @@ if (process.argv[2] === '--serve-bare') {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { duration: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } } });
+  // Not strict: bench/run.mjs passes the same arguments to every benchmark it runs.
+  const { values } = parseArgs({ options: { duration: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } }, strict: false });
   const duration = Number(values.duration ?? process.env.BENCH_DURATION ?? 5);
   const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? 3);
   const warmup = Number(values.warmup ?? 2);

@@ -22,8 +22,13 @@ export interface LineWriterOptions {
 const CHUNK = 64 * 1024;
 
 export class LineWriter {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   private off = 0;
+  /**
+   * The chunk last written out, reused for the next batch: a fresh 64 KiB buffer per flush
+   * is external memory V8 counts towards its GC heuristics.
+   */
+  private spare: Buffer | undefined;
   /** Filled buffers waiting behind `buf` (only when more than a chunk piles up during a write). */
   private full: Buffer[] = [];
   private fullBytes = 0;
@@ -92,7 +97,8 @@ export class LineWriter {
     const out = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     this.full = [];
     this.fullBytes = 0;
-    this.buf = Buffer.allocUnsafe(CHUNK);
+    this.buf = this.spare ?? Buffer.allocUnsafe(CHUNK);
+    this.spare = undefined;
     this.off = 0;
     return out;
   }
@@ -110,6 +116,8 @@ export class LineWriter {
         return;
       }
       this.writing = false;
+      // The written bytes are done with; a whole chunk's memory can take the next batch.
+      if (buf.buffer.byteLength === CHUNK && buf.byteOffset === 0) this.spare = Buffer.from(buf.buffer, 0, CHUNK);
       if (this.pendingBytes >= CHUNK) this.flushAsync();
       else if (this.pendingBytes > 0) this.schedule();
     });

@@ -32,6 +32,14 @@ describe('POST /access/v1/evaluation', () => {
     expect(res.body.context.reason).toBe('denied by chat/no-suspended');
   });
 
+  test('X-Request-ID is echoed back, also on an error', async () => {
+    const ok = await post(pdp.url, '/access/v1/evaluation', { subject: alice, action: read, resource: chat }, { 'x-request-id': 'req-123' });
+    expect(ok.headers.get('x-request-id')).toBe('req-123');
+    const bad = await post(pdp.url, '/access/v1/evaluation', { subject: alice }, { 'x-request-id': 'req-456' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('x-request-id')).toBe('req-456');
+  });
+
   test('default deny says so', async () => {
     const res = await post(pdp.url, '/access/v1/evaluation', { subject: bob, action: read, resource: chat });
     expect(res.body).toMatchObject({ decision: false, context: { reasons: [] } });

@@ -82,6 +82,15 @@ interface AzEvaluationsBody extends AzEvaluation {
   options?: { evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit' };
 }
 
+/**
+ * AuthZEN 1.0 request identification: a PEP's X-Request-ID comes back in the response. Only
+ * a plain token is echoed (anything else could not be a valid header value anyway).
+ */
+function echoRequestId(ctx: Context): void {
+  const id = ctx.req.headers['x-request-id'];
+  if (typeof id === 'string' && /^[\x21-\x7e]{1,256}$/.test(id)) ctx.set('X-Request-ID', id);
+}
+
 /** `subject` and `token` together is refused outright: which one would win is not obvious. */
 function rejectSubjectAndToken(body: Body): void {
   if (body.subject !== undefined && body.token !== undefined) {
@@ -139,6 +148,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     async authzenEvaluation(ctx) {
       const t0 = clock.monotonic();
+      echoRequestId(ctx);
       const body = await readBody(ctx);
       validators.authzenEvaluation(body);
       const compiled = ready();
@@ -147,6 +157,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     async authzenEvaluations(ctx) {
       const t0 = clock.monotonic();
+      echoRequestId(ctx);
       const body = await readBody(ctx);
       validators.authzenEvaluations(body);
       const req = body as unknown as AzEvaluationsBody;
