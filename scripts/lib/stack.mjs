@@ -50,7 +50,8 @@ export function readStackConfig(env, root) {
   // OIDC_ISSUER set: a real provider (Keycloak, Entra ID, Okta, SiteMinder…) instead of demo-idp.
   // Its OIDC_* settings and the PDP's PDP_JWT_* then pass through from this environment as they are.
   const external = Boolean(env.OIDC_ISSUER);
-  if (external && !env.OIDC_CLIENT_SECRET) {
+  // demo-api's default client id (demo-api) is demo-idp's; a real provider's registration has its own.
+  if (external && (!env.OIDC_CLIENT_ID || !env.OIDC_CLIENT_SECRET)) {
     throw new Error('OIDC_ISSUER is set (an external provider), so OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set too');
   }
   const issuer = external ? env.OIDC_ISSUER : publicUrl(ports.IDP_PORT);
