@@ -17,7 +17,7 @@ interface Bar {
 // Label above its bar, so the chart stays legible at phone width (it scales with its box).
 const ROW = 46;
 const BAR_SPACE = 200;
-const CHART_WIDTH = 320;
+const CHART_WIDTH = 380;
 
 /** The round number just above `value` (1, 2, 2.5, 5 × 10^k): the end of a bar's scale. */
 export function niceCeiling(value: number): number {
