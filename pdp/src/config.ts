@@ -33,6 +33,11 @@ export interface JwtConfig {
 
 export interface Config {
   policiesDir: string;
+  /**
+   * Where `policiesDir` came from (`--policies`, `PDP_POLICIES`, `options.policiesDir`, or
+   * `default`), so a start-up error names what the operator actually set.
+   */
+  policiesFrom: string;
   host: string;
   port: number;
   clientTokens: readonly string[];
@@ -203,9 +208,11 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
 
   const policiesSrc = pick(['options.policiesDir', o.policiesDir], ['--policies', flags.policies], ['PDP_POLICIES', env.PDP_POLICIES]);
   const policiesDir = path.resolve(cwd, policiesSrc ? nonEmpty(policiesSrc[0], policiesSrc[1]) : './policies');
+  const policiesFrom = policiesSrc ? policiesSrc[0] : 'default';
 
   const hostSrc = pick(['options.host', o.host], ['--host', flags.host], ['PDP_HOST', env.PDP_HOST]);
-  const host = hostSrc ? nonEmpty(hostSrc[0], hostSrc[1]) : '127.0.0.1';
+  // `[::1]` is how an IPv6 address is written in a URL; listen() wants it bare.
+  const host = hostSrc ? nonEmpty(hostSrc[0], hostSrc[1]).replace(/^\[(.*)\]$/, '$1') : '127.0.0.1';
   const port = intSetting('port', 'port', 'PDP_PORT', 8181, 0, 65535);
 
   const tokensSrc = pick<readonly string[]>(['options.clientTokens', o.clientTokens], undefined, ['PDP_CLIENT_TOKENS', env.PDP_CLIENT_TOKENS]);
@@ -213,6 +220,14 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
   if (tokensSrc && clientTokens.length === 0) {
     throw new ConfigError(tokensSrc[0], 'is set but holds no token');
   }
+  // A caller sends `Bearer <token>`, read up to the first space: a token with a space or a
+  // control character could never match, and every caller would get a 401 without a clue why.
+  // The message gives the position, never the token.
+  clientTokens.forEach((t, i) => {
+    if (!/^[\x21-\x7e]+$/.test(t)) {
+      throw new ConfigError(tokensSrc![0], `token ${i + 1} contains a space, a control or a non-ASCII character; use printable ASCII only`);
+    }
+  });
 
   // Running open is possible only on loopback, and only when nobody asked for it to be closed.
   const allowUnauthenticated = clientTokens.length === 0;
@@ -233,6 +248,11 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
 
   const groupsSrc = pick(['options.groupsClaim', o.groupsClaim], undefined, ['PDP_GROUPS_CLAIM', env.PDP_GROUPS_CLAIM]);
   const groupsClaim = groupsSrc ? nonEmpty(groupsSrc[0], groupsSrc[1]) : 'groups';
+  // A dot path into the verified claims, read through own properties only; a prototype segment
+  // or an empty one (`a..b`) is a typo or an attack on the reader, never a claim name.
+  if (groupsClaim.split('.').some((seg) => seg === '' || seg === '__proto__' || seg === 'constructor' || seg === 'prototype')) {
+    throw new ConfigError(groupsSrc![0], `invalid claim path ${JSON.stringify(groupsClaim)} (dot-separated claim names, e.g. groups or realm_access.roles)`);
+  }
 
   const levelSrc = pick(['options.logLevel', o.logLevel], ['--log-level', flags['log-level']], ['PDP_LOG_LEVEL', env.PDP_LOG_LEVEL]);
   let logLevel: LogLevel = 'info';
@@ -254,6 +274,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
 
   const config: Config = {
     policiesDir,
+    policiesFrom,
     host,
     port,
     clientTokens: Object.freeze(clientTokens),

@@ -99,6 +99,40 @@ export interface DecisionLogOptions {
 
 const CENSOR = '"[redacted]"';
 
+/**
+ * Which decision-line fields the `PDP_LOG_REDACT` paths censor. A decision line is built by hand,
+ * so pino's path matching never sees it; the paths are interpreted here, failing closed:
+ * `subject.id` censors `subject` (the line's subject *is* the id), `*.id` every id, `reasons.*`
+ * or any deeper reasons path the whole list (a reason's message can quote request data), and
+ * `resource["id"]` is the same as `resource.id`.
+ */
+export function decisionRedaction(paths: readonly string[]): {
+  subject: boolean;
+  resource: boolean;
+  resourceType: boolean;
+  resourceId: boolean;
+  action: boolean;
+  reasons: boolean;
+} {
+  const hide = { subject: false, resource: false, resourceType: false, resourceId: false, action: false, reasons: false };
+  for (const raw of paths) {
+    const segs = raw.replace(/\["([^"]*)"\]/g, '.$1').split('.').filter((x) => x.length > 0);
+    const [first, next] = segs;
+    const any = first === '*';
+    const whole = next === undefined;
+    if (any || first === 'subject') hide.subject ||= whole || next === 'id' || next === '*';
+    if (any || first === 'resource') {
+      hide.resource ||= whole;
+      hide.resourceType ||= next === 'type' || next === '*';
+      hide.resourceId ||= next === 'id' || next === '*';
+    }
+    if (any || first === 'action') hide.action ||= whole || next === 'name' || next === '*';
+    if (first === 'reasons' || (any && whole)) hide.reasons = true;
+    if (any && whole) hide.resource = true;
+  }
+  return hide;
+}
+
 export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
   const { logger, destination } = options;
   if (!options.enabled || !logger.isLevelEnabled('info')) return { enabled: false, write() {} };
@@ -107,15 +141,7 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
     const child = logger.child({ kind: 'decision' });
     return { enabled: true, write: (entry) => child.info(entry, 'decision') };
   }
-  const paths = new Set(options.redact ?? []);
-  const hide = {
-    subject: paths.has('subject'),
-    resource: paths.has('resource'),
-    resourceType: paths.has('resource.type') || paths.has('resource.*'),
-    resourceId: paths.has('resource.id') || paths.has('resource.*'),
-    action: paths.has('action'),
-    reasons: paths.has('reasons'),
-  };
+  const hide = decisionRedaction(options.redact ?? []);
   // Same fields and order as pino's own lines (level, time, pid, hostname, name, bindings, …, msg).
   const head = '{"level":30,"time":';
   const base = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"pdp","kind":"decision","decisionId":"`;

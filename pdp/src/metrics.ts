@@ -117,6 +117,8 @@ export interface PdpMetrics {
   decisionSeconds: FastHistogram;
   reloads: FastCounter;
   policiesLoaded: Gauge;
+  /** 1 for the revision being served (one label set at a time): compare it across replicas. */
+  policyRevision: Gauge<'revision'>;
   tokenCacheHits: FastCounter;
   tokenCacheMisses: FastCounter;
   tokenFailures: FastCounter;
@@ -136,6 +138,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): PdpMe
     ),
     reloads: new FastCounter('pdp_policy_reloads_total', 'Policy set loads, by result (success, unchanged, failure).', 'result', ['success', 'unchanged', 'failure']),
     policiesLoaded: new Gauge({ name: 'pdp_policies_loaded', help: 'Policies in the revision being served.', registers: [registry] }),
+    policyRevision: new Gauge({
+      name: 'pdp_policy_revision_info',
+      help: 'The policy revision being served (value 1, the revision in the label); replicas serving the same set show the same label.',
+      labelNames: ['revision'] as const,
+      registers: [registry],
+    }),
     tokenCacheHits: new FastCounter('pdp_token_cache_hits_total', 'Tokens found in the verified-token cache (no signature check).'),
     tokenCacheMisses: new FastCounter('pdp_token_cache_misses_total', 'Tokens not in the verified-token cache (verified with the JWKS).'),
     tokenFailures: new FastCounter('pdp_token_failures_total', 'Tokens refused, by reason code.', 'code'),

@@ -94,10 +94,22 @@ describe('loadConfig', () => {
     [{ PDP_JWT_ISSUER: 'http://idp', PDP_JWT_AUDIENCE: 'a', PDP_JWKS_URL: 'ftp://idp/jwks' }, 'PDP_JWKS_URL'],
     [{ PDP_JWT_ISSUER: 'http://idp', PDP_JWT_AUDIENCE: 'a', PDP_JWT_CLOCK_TOLERANCE: '3600' }, 'PDP_JWT_CLOCK_TOLERANCE'],
     [{ PDP_LOG_REDACT: 'subject,bad path' }, 'PDP_LOG_REDACT'],
+    [{ PDP_GROUPS_CLAIM: 'realm.__proto__.groups' }, 'PDP_GROUPS_CLAIM'],
+    [{ PDP_CLIENT_TOKENS: 'good-token,has space' }, 'PDP_CLIENT_TOKENS'],
+    [{ PDP_CLIENT_TOKENS: 'tab\there' }, 'PDP_CLIENT_TOKENS'],
+    [{ PDP_CLIENT_TOKENS: 'jeton-clé' }, 'PDP_CLIENT_TOKENS'],
+    [{ PDP_GROUPS_CLAIM: 'constructor.name' }, 'PDP_GROUPS_CLAIM'],
+    [{ PDP_GROUPS_CLAIM: 'realm..groups' }, 'PDP_GROUPS_CLAIM'],
   ])('%o is refused, naming %s', (env, variable) => {
     const err = configError(() => loadConfig({ env, cwd }));
     expect(err.variable).toBe(variable);
     expect(err.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  test('a refused client token is never quoted in the message', () => {
+    const err = configError(() => loadConfig({ env: { PDP_CLIENT_TOKENS: 'first-token,secret with space' }, cwd }));
+    expect(err.message).toContain('token 2');
+    expect(err.message).not.toContain('secret');
   });
 
   test('a bad flag is named as the flag', () => {
@@ -109,12 +121,19 @@ describe('loadConfig', () => {
   });
 
   test('refuses to serve open on a non-loopback host', () => {
-    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'pdp.internal']) {
+    // `0` and `127.1` are shorthands the resolver may turn into any address (0 is INADDR_ANY);
+    // `localhost.` is a fully qualified name a resolver may send to DNS: all refused, fail closed.
+    for (const host of ['0.0.0.0', '::', '10.1.2.3', 'pdp.internal', '0', '127.1', '0x7f.0.0.1', 'localhost.', '::ffff:10.0.0.1', '[::]']) {
       const err = configError(() => loadConfig({ env: { PDP_HOST: host }, cwd }));
       expect(err.variable).toBe('PDP_CLIENT_TOKENS');
       expect(err.message).toContain('refusing to serve without caller authentication');
     }
     expect(loadConfig({ env: { PDP_HOST: '0.0.0.0', PDP_CLIENT_TOKENS: 'secret-token' }, cwd }).host).toBe('0.0.0.0');
+  });
+
+  test('an IPv6 host in brackets is taken bare (as listen() needs it)', () => {
+    expect(loadConfig({ env: { PDP_HOST: '[::1]' }, cwd }).host).toBe('::1');
+    expect(loadConfig({ env: { PDP_HOST: '::ffff:127.0.0.1' }, cwd }).host).toBe('::ffff:127.0.0.1');
   });
 
   test('allowUnauthenticated: false demands tokens even on loopback', () => {

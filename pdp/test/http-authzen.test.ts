@@ -32,6 +32,23 @@ describe('POST /access/v1/evaluation', () => {
     expect(res.body.context.reason).toBe('denied by chat/no-suspended');
   });
 
+  test('subject.properties.roles grants nothing (roles are derived only); groups of the wrong type are a 400', async () => {
+    const smuggler = { type: 'user', id: 'mallory', properties: { roles: ['ai-user', 'ai-admin'] } };
+    for (const resource of [chat, admin]) {
+      const res = await post(pdp.url, '/access/v1/evaluation', { subject: smuggler, action: read, resource });
+      expect(res.status).toBe(200);
+      expect(res.body.decision, resource.type).toBe(false);
+    }
+    for (const [groups, pointer] of [['oracle-ai-users', '/subject/properties/groups'], [[1], '/subject/properties/groups/0'], [{ 0: 'oracle-ai-users' }, '/subject/properties/groups']] as const) {
+      const res = await post(pdp.url, '/access/v1/evaluation', { subject: { type: 'user', id: 'm', properties: { groups } }, action: read, resource: chat });
+      expect(res.status).toBe(400);
+      expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([pointer]);
+    }
+    const roles = await post(pdp.url, '/access/v1/evaluation', { subject: { type: 'user', id: 'm', properties: { roles: 'ai-admin' } }, action: read, resource: chat });
+    expect(roles.status).toBe(400);
+    expect(roles.body.errors).toEqual([{ pointer: '/subject/properties/roles', detail: 'must be array' }]);
+  });
+
   test('X-Request-ID is echoed back, also on an error', async () => {
     const ok = await post(pdp.url, '/access/v1/evaluation', { subject: alice, action: read, resource: chat }, { 'x-request-id': 'req-123' });
     expect(ok.headers.get('x-request-id')).toBe('req-123');

@@ -26,6 +26,22 @@ describe('decision log', () => {
     expect(line).toMatchObject({ subject: 'alice', resource: { type: '[redacted]', id: '[redacted]' }, action: '[redacted]', reasons: '[redacted]' });
   });
 
+  test('nested and wildcard paths censor the fields they name: subject.id, resource["id"], *.type, reasons.*.message', async () => {
+    pdp = await startTestPdp({ logRedact: ['subject.id', 'resource["id"]', '*.type', 'reasons.*.message'] });
+    const { body } = await post(pdp.url, '/v1/decide', chatRead);
+    const line = pdp.log.lines.find((l) => l.decisionId === body.decisionId);
+    expect(line).toMatchObject({ subject: '[redacted]', resource: { type: '[redacted]', id: '[redacted]' }, action: 'read', reasons: '[redacted]', effect: 'allow' });
+    const all = pdp.log.raw.join('');
+    expect(all).not.toContain('alice');
+    expect(all).not.toContain('room-9');
+  });
+
+  test('a path that names nothing in a decision line (subject.claims.email) leaves the line as it is', async () => {
+    pdp = await startTestPdp({ logRedact: ['subject.claims.email'] });
+    const { body } = await post(pdp.url, '/v1/decide', chatRead);
+    expect(pdp.log.lines.find((l) => l.decisionId === body.decisionId)).toMatchObject({ subject: 'alice', resource: { type: 'chat', id: 'room-9' } });
+  });
+
   test('lines look like pino lines (level, time, pid, hostname, name, msg)', async () => {
     pdp = await startTestPdp();
     const { body } = await post(pdp.url, '/v1/decide', chatRead);

@@ -164,12 +164,38 @@ describe('pdp serve', () => {
   test.each([
     [{ PDP_PORT: 'http' }, [], 'PDP_PORT'],
     [{ PDP_JWT_ISSUER: 'http://idp.example' }, [], 'PDP_JWT_AUDIENCE'],
-    [{}, ['--policies', '/nonexistent/policies'], 'PDP_POLICIES'],
+    [{}, ['--policies', '/nonexistent/policies'], '--policies'],
   ])('an invalid setting stops the start naming it: %o %o', async (env, args, name) => {
     const dir = await policyDir();
     const c = run(['--policies', dir, ...args], env as Record<string, string>);
     expect(await c.exit).toBe(1);
     expect(c.stderr()).toContain(name);
+  });
+
+  test('without caller tokens: [::1] and localhost start (bound to loopback); a host that does not resolve is exit 1, not a crash', async () => {
+    const dir = await policyDir();
+    for (const host of ['[::1]', 'localhost']) {
+      const c = run(['--policies', dir, '--host', host, '--port', '0']);
+      const { url } = await c.waitFor((l) => l.msg === 'pdp listening');
+      expect((await fetch(`${url}/healthz`)).status, host).toBe(200);
+      c.child.kill('SIGTERM');
+      expect(await c.exit).toBe(0);
+    }
+    const bad = run(['--policies', dir, '--host', 'no-such-host.invalid', '--port', '0'], { PDP_CLIENT_TOKENS: 'a-long-client-token-123' });
+    expect(await bad.exit).toBe(1);
+    expect(bad.stderr()).toContain('pdp serve: cannot listen');
+    expect(bad.stderr()).not.toContain('    at ');
+  });
+
+  test('a missing policy directory names the setting that was used: the flag, else PDP_POLICIES', async () => {
+    const byFlag = run(['--policies', '/nonexistent/policies', '--port', '0'], { PDP_POLICIES: '/also/missing' });
+    expect(await byFlag.exit).toBe(1);
+    expect(byFlag.stderr()).toContain('--policies: policy directory /nonexistent/policies does not exist');
+    expect(byFlag.stderr()).not.toContain('PDP_POLICIES');
+    const byEnv = run(['--port', '0'], { PDP_POLICIES: '/also/missing' });
+    expect(await byEnv.exit).toBe(1);
+    expect(byEnv.stderr()).toContain('PDP_POLICIES: policy directory /also/missing does not exist');
+    expect(byEnv.stderr()).not.toContain('--policies');
   });
 
   test('PDP_WORKERS=2: two processes share the port, one "pdp listening" line, SIGTERM exits 0', async () => {

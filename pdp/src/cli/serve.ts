@@ -78,7 +78,9 @@ function startFailure(err: unknown): number {
     return 1;
   }
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+  // Any failure to resolve the host or to listen is the operator's setting, not a crash.
+  const syscall = (err as NodeJS.ErrnoException).syscall;
+  if (syscall === 'listen' || syscall === 'getaddrinfo' || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     process.stderr.write(`pdp serve: cannot listen: ${(err as Error).message}\n`);
     return 1;
   }

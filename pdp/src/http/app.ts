@@ -10,7 +10,7 @@ import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
+import { isLoopbackHost, type Config } from '../config.js';
 import { decide as engineDecide } from '../engine/decide.js';
 import { PdpError } from '../errors.js';
 import type { DecisionLog } from '../log.js';
@@ -46,11 +46,22 @@ export interface PdpApp {
   openapi: Readonly<Record<string, unknown>>;
 }
 
+/** The host of a Host header value (`127.0.0.1:8181` → `127.0.0.1`, `[::1]:8181` → `::1`). */
+function hostName(header: string): string {
+  if (header.startsWith('[')) {
+    const end = header.indexOf(']');
+    return end < 0 ? header : header.slice(1, end);
+  }
+  const colon = header.indexOf(':');
+  return colon < 0 ? header : header.slice(0, colon);
+}
+
 export function createApp(deps: AppDeps): PdpApp {
   const { config, logger, metrics } = deps;
   const clock = deps.clock ?? systemClock;
   const lifecycle = deps.lifecycle ?? { closing: false };
 
+  let keysWarnedAt = -Infinity;
   const schemas = loadApiSchemas({ maxBatch: config.maxBatch });
   const validators = compileValidators(schemas);
   const core = createDecisionCore({
@@ -60,8 +71,17 @@ export function createApp(deps: AppDeps): PdpApp {
     metrics,
     clock,
     nextId: createDecisionIds(),
-    // The detail names the jose check that failed; the token itself is never logged.
-    onTokenFailure: (code, detail) => logger.debug({ code, detail }, 'token refused'),
+    // The detail names the jose check that failed; the token itself is never logged. Keys that
+    // cannot be fetched deny every token, which an operator must see without debug logging:
+    // a warning, at most once a minute.
+    onTokenFailure: (code, detail) => {
+      if (code === 'jwks_unavailable' && clock.now() - keysWarnedAt >= 60_000) {
+        keysWarnedAt = clock.now();
+        logger.warn({ code, detail }, 'issuer keys unavailable: tokens are denied until they can be fetched');
+        return;
+      }
+      logger.debug({ code, detail }, 'token refused');
+    },
   });
   let openapiText: string | undefined;
   const handlers = createHandlers({
@@ -72,6 +92,7 @@ export function createApp(deps: AppDeps): PdpApp {
     clock,
     metrics,
     openapi: () => (openapiText ??= JSON.stringify(openapi)),
+    lifecycle,
   });
   const routes = defineRoutes(handlers);
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
@@ -99,6 +120,25 @@ export function createApp(deps: AppDeps): PdpApp {
     if (lifecycle.closing) ctx.set('Connection', 'close');
   });
 
+  if (callerCheck === undefined) {
+    // Open (no caller tokens) is allowed on loopback only, but a browser can still reach
+    // loopback: a page whose DNS name is re-bound to 127.0.0.1 is then same-origin with the
+    // PDP and could read /v1/policies and ask for decisions. Such a request carries the page's
+    // host name; a local caller uses an address or `localhost`. The last accepted value is
+    // remembered, so the check costs one comparison per request.
+    let lastGoodHost: string | undefined;
+    app.use(function loopbackHostOnly(ctx: Context, next: Next) {
+      const host = ctx.req.headers.host;
+      if (host !== lastGoodHost) {
+        if (host === undefined || !isLoopbackHost(hostName(host))) {
+          throw new PdpError('host_not_allowed', 'Without caller tokens this PDP answers only requests addressed to a loopback host (127.0.0.1, [::1], localhost).');
+        }
+        lastGoodHost = host;
+      }
+      return next();
+    });
+  }
+
   const hot = new Map<string, RouteSpec>();
   for (const r of routes) if (r.hot && r.method === 'POST') hot.set(r.path, r);
   app.use(function hotRoutes(ctx: Context, next: Next) {
@@ -114,7 +154,9 @@ export function createApp(deps: AppDeps): PdpApp {
     return next();
   });
 
-  const router = new Router();
+  // Exact paths, as the hot routes above match them: `/V1/POLICIES` or `/v1/policies/` served
+  // as `/v1/policies` would slip past a proxy rule written for the real path.
+  const router = new Router({ sensitive: true, strict: true });
   for (const r of routes) {
     const needsAuth = r.auth && callerCheck !== undefined;
     const mw = needsAuth

@@ -31,58 +31,93 @@ export function isJsonContentType(header: string | undefined): boolean {
   return true;
 }
 
-/** Reads the raw body as UTF-8 text, refusing more than `maxBytes`. */
-export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/** The checks on the headers, before any byte of the body is read: the error to answer with, if any. */
+function headerProblem(req: IncomingMessage, maxBytes: number): PdpError | undefined {
   const ct = req.headers['content-type'];
   if (!isJsonContentType(ct)) {
-    return Promise.reject(new PdpError('unsupported_media_type', `Content-Type must be application/json (got ${ct === undefined ? 'none' : JSON.stringify(ct)}).`));
+    return new PdpError('unsupported_media_type', `Content-Type must be application/json (got ${ct === undefined ? 'none' : JSON.stringify(ct)}).`);
   }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return Promise.reject(new PdpError('unsupported_media_type', 'Compressed request bodies are not accepted.'));
+    return new PdpError('unsupported_media_type', 'Compressed request bodies are not accepted.');
   }
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
-    return Promise.reject(new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`));
+    return new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`);
   }
-  return new Promise<string>((resolve, reject) => {
-    let first: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
-    let done = false;
-    const finish = (err: Error | undefined, text?: string): void => {
-      if (done) return;
-      done = true;
-      req.removeListener('data', onData);
-      req.removeListener('end', onEnd);
-      req.removeListener('error', onError);
-      req.removeListener('aborted', onAborted);
-      if (err) reject(err);
-      else resolve(text as string);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        // Stop reading; the response is sent with `Connection: close` so the rest is dropped.
-        req.pause();
-        finish(new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`));
+  return undefined;
+}
+
+/**
+ * Collects the body and hands its UTF-8 text to `done` once (or the error). Listeners are not
+ * removed afterwards: the request is finished with either way, `settled` makes later events
+ * no-ops, and removing four listeners cost ~0.7 µs per request in the profile of /v1/decide.
+ * An `error` after the end stays handled (IncomingMessage only emits one that has a listener).
+ */
+function collectBody(req: IncomingMessage, maxBytes: number, done: (err: PdpError | undefined, text: string) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let settled = false;
+  req.on('data', (chunk: Buffer) => {
+    if (settled) return;
+    size += chunk.length;
+    if (size > maxBytes) {
+      // Stop reading; the response is sent with `Connection: close` so the rest is dropped.
+      settled = true;
+      req.pause();
+      done(new PdpError('payload_too_large', `The body must be at most ${maxBytes} bytes.`), '');
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  });
+  req.on('end', () => {
+    if (settled) return;
+    settled = true;
+    // Decoding once after the last chunk: a multi-byte character split across chunks stays whole.
+    done(undefined, chunks !== undefined ? Buffer.concat(chunks, size).toString('utf8') : first !== undefined ? first.toString('utf8') : '');
+  });
+  req.on('error', (err: Error) => {
+    if (settled) return;
+    settled = true;
+    done(new PdpError('request_aborted', 'The request body could not be read.', { cause: err }), '');
+  });
+  req.on('aborted', () => {
+    if (settled) return;
+    settled = true;
+    done(new PdpError('request_aborted'), '');
+  });
+}
+
+/** Reads the raw body as UTF-8 text, refusing more than `maxBytes`. */
+export function readRawBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const problem = headerProblem(req, maxBytes);
+  if (problem !== undefined) return Promise.reject(problem);
+  return new Promise<string>((resolve, reject) => collectBody(req, maxBytes, (err, text) => (err ? reject(err) : resolve(text))));
+}
+
+/**
+ * Reads and parses a JSON object body with every edge check ({@link readRawBody}, then
+ * {@link parseJsonObject}), settling one promise: the decision routes await this once instead
+ * of a read promise and then a parse step (one promise and one microtask less per request).
+ */
+export function readJsonBody(req: IncomingMessage, limits: BodyLimits): Promise<Record<string, unknown>> {
+  const problem = headerProblem(req, limits.maxBytes);
+  if (problem !== undefined) return Promise.reject(problem);
+  return new Promise((resolve, reject) =>
+    collectBody(req, limits.maxBytes, (err, text) => {
+      if (err !== undefined) {
+        reject(err);
         return;
       }
-      if (first === undefined) first = chunk;
-      else (chunks ??= [first]).push(chunk);
-    };
-    const onEnd = (): void => {
-      // Decoding once after the last chunk: a multi-byte character split across chunks stays whole.
-      const text = chunks !== undefined ? Buffer.concat(chunks, size).toString('utf8') : first !== undefined ? first.toString('utf8') : '';
-      finish(undefined, text);
-    };
-    const onError = (err: Error): void => finish(new PdpError('request_aborted', 'The request body could not be read.', { cause: err }));
-    const onAborted = (): void => finish(new PdpError('request_aborted'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
-  });
+      try {
+        resolve(parseJsonObject(text, limits.maxDepth));
+      } catch (parseErr) {
+        reject(parseErr);
+      }
+    }),
+  );
 }
 
 const OPEN_BRACE = 123;

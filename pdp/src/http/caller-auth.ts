@@ -16,6 +16,15 @@ function digest(value: string): Buffer {
 
 export type CallerCheck = (req: IncomingMessage) => void;
 
+function authorizationHeaders(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') n++;
+  }
+  return n;
+}
+
 /** A check that throws `unauthorized` (401 + WWW-Authenticate) unless the caller holds a token. */
 export function createCallerAuth(tokens: readonly string[]): CallerCheck {
   const expected = tokens.map(digest);
@@ -23,6 +32,13 @@ export function createCallerAuth(tokens: readonly string[]): CallerCheck {
     const header = req.headers.authorization;
     if (header === undefined) {
       throw new PdpError('unauthorized', 'Send Authorization: Bearer <client token>.', { headers: { 'WWW-Authenticate': CHALLENGE } });
+    }
+    // Node keeps only the first of several Authorization headers; a proxy in front may keep the
+    // last. Which credential was checked must not depend on who reads the request.
+    if (authorizationHeaders(req.rawHeaders) > 1) {
+      throw new PdpError('unauthorized', 'Send exactly one Authorization header.', {
+        headers: { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_request"` },
+      });
     }
     const presented = /^Bearer +(\S+)\s*$/i.exec(header)?.[1];
     let ok = false;

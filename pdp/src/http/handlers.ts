@@ -8,10 +8,10 @@ import type { DecisionResource, DecisionSubject } from '../engine/types.js';
 import { PdpError } from '../errors.js';
 import type { PdpMetrics } from '../metrics.js';
 import type { PoliciesView } from '../store/policy-store.js';
-import { parseJsonObject, readRawBody, type BodyLimits } from './body.js';
+import { readJsonBody, type BodyLimits } from './body.js';
 import type { Clock, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
 import { decisionToJson } from '../decision-json.js';
-import { sendJson, sendJsonText } from './respond.js';
+import { sendJson, sendJsonDirect } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
 
 export interface HandlerDeps {
@@ -23,6 +23,8 @@ export interface HandlerDeps {
   metrics: PdpMetrics;
   /** The OpenAPI document, serialised once. */
   openapi: () => string;
+  /** `closing` is set when shutdown begins: answers then carry `Connection: close`. */
+  lifecycle?: { readonly closing: boolean };
 }
 
 export type Handler = (ctx: Context) => Promise<void> | void;
@@ -105,8 +107,10 @@ function rejectSubjectAndToken(body: Body): void {
 
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { store, core, validators, limits, clock, metrics } = deps;
+  const lifecycle = deps.lifecycle ?? { closing: false };
 
-  const readBody = async (ctx: Context): Promise<Body> => parseJsonObject(await readRawBody(ctx.req, limits.maxBytes), limits.maxDepth);
+  const readBody = (ctx: Context): Promise<Body> => readJsonBody(ctx.req, limits);
+  const send = (ctx: Context, text: string): void => sendJsonDirect(ctx, text, lifecycle.closing);
 
   const ready = (): CompiledPolicySet => {
     const current = store.current;
@@ -124,7 +128,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const compiled = ready();
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
-      sendJsonText(ctx, decisionToJson(core.decide(compiled, who, req.resource, req.action, req.context, req.explain === true, t0, 'decide')));
+      send(ctx, decisionToJson(core.decide(compiled, who, req.resource, req.action, req.context, req.explain === true, t0, 'decide')));
     },
 
     async batch(ctx) {
@@ -143,7 +147,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         const d = core.decide(compiled, who, item.resource, item.action, item.context, explain, t0, 'batch');
         text += i === 0 ? decisionToJson(d) : `,${decisionToJson(d)}`;
       }
-      sendJsonText(ctx, `${text}]}`);
+      send(ctx, `${text}]}`);
     },
 
     async authzenEvaluation(ctx) {
@@ -152,7 +156,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const body = await readBody(ctx);
       validators.authzenEvaluation(body);
       const compiled = ready();
-      sendJson(ctx, authzenDecide(compiled, body as unknown as Required<AzEvaluation>, t0));
+      send(ctx, JSON.stringify(authzenDecide(compiled, body as unknown as Required<AzEvaluation>, t0)));
     },
 
     async authzenEvaluations(ctx) {
@@ -182,7 +186,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       if (missing.length > 0) throw new PdpError('validation_failed', 'Every evaluation needs a subject, an action and a resource.', { errors: missing.slice(0, 50) });
       const compiled = ready();
       if (evaluations.length === 0) {
-        sendJson(ctx, authzenDecide(compiled, merged[0] as Required<AzEvaluation>, t0));
+        send(ctx, JSON.stringify(authzenDecide(compiled, merged[0] as Required<AzEvaluation>, t0)));
         return;
       }
       const semantic = req.options?.evaluations_semantic ?? 'execute_all';
@@ -194,7 +198,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         if (semantic === 'deny_on_first_deny' && !d.decision) break;
         if (semantic === 'permit_on_first_permit' && d.decision) break;
       }
-      sendJson(ctx, { evaluations: out });
+      send(ctx, JSON.stringify({ evaluations: out }));
     },
 
     policies(ctx) {
@@ -224,10 +228,13 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
 
   function authzenDecide(compiled: CompiledPolicySet, e: Required<AzEvaluation>, t0: number): AuthzenDecision {
+    // properties are the subject's attributes as the (authenticated) PEP asserts them, exactly
+    // like `subject.claims` on /v1/decide. `groups` (schema: an array of strings) feeds the group
+    // matchers and role derivation. A `roles` property grants nothing: roles are derived from the
+    // policy set only, so it is not passed as roles and stays readable only as subject.claims.roles.
     const props = e.subject.properties;
     const subject: DecisionSubject = { id: e.subject.id, claims: props ?? {} };
     if (Array.isArray(props?.groups)) subject.groups = props.groups as string[];
-    if (Array.isArray(props?.roles)) subject.roles = props.roles as string[];
     const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
     if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
     const who: SubjectResult = { subject };

@@ -20,6 +20,28 @@ export function sendJsonText(ctx: Context, text: string, status = 200): void {
   ctx.body = text;
 }
 
+/**
+ * The decision routes' 200 answer, written to Node's response directly (Koa is told not to
+ * respond). Koa's body setter and respond() (type and length bookkeeping, header setters, the
+ * `ctx.body` type checks) cost ~1.5 µs per request in the profile of /v1/decide; this writes
+ * the same status and headers (Content-Type, Content-Length; Node adds Date and keep-alive)
+ * in one writeHead. Headers already set on the context (X-Request-ID) are merged in by Node.
+ * `closing`: shutdown has begun, so this socket closes after the answer (what the edge
+ * middleware sets for every other response).
+ */
+export function sendJsonDirect(ctx: Context, text: string, closing: boolean): void {
+  ctx.respond = false;
+  const res = ctx.res;
+  const length = Buffer.byteLength(text);
+  res.writeHead(
+    200,
+    closing
+      ? { 'Content-Type': JSON_TYPE, 'Content-Length': length, Connection: 'close' }
+      : { 'Content-Type': JSON_TYPE, 'Content-Length': length },
+  );
+  res.end(text);
+}
+
 /** Renders any error as RFC 9457 problem+json; returns the status used. */
 export function sendProblem(ctx: Context, err: unknown): number {
   const problem = toProblem(err, ctx.path);

@@ -36,6 +36,7 @@ const DECIDE_ERRORS: RouteResponse[] = [
   { status: 401, description: 'Missing or wrong client token.', schema: 'Problem' },
   { status: 413, description: 'Body larger than PDP_MAX_BODY_BYTES.', schema: 'Problem' },
   { status: 415, description: 'Body is not application/json.', schema: 'Problem' },
+  { status: 421, description: 'Served without caller tokens, and the Host header is not a loopback name (host_not_allowed).', schema: 'Problem' },
   { status: 503, description: 'No policy set loaded yet.', schema: 'Problem' },
 ];
 

@@ -6,11 +6,12 @@
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import type { DestinationStream, Logger } from 'pino';
-import { loadConfig, type Config, type ConfigOptions } from '../config.js';
+import { isLoopbackHost, loadConfig, type Config, type ConfigOptions } from '../config.js';
 import { compile } from '../engine/compile.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, errorTable, PdpError, toProblem } from '../errors.js';
 import { createDecisionLog, createLogger } from '../log.js';
 import { createMetrics, type PdpMetrics } from '../metrics.js';
 import { loadPolicies } from '../policy/loader.js';
@@ -85,7 +86,10 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   try {
     if (!(await stat(config.policiesDir)).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw new ConfigError('PDP_POLICIES', `policy directory ${config.policiesDir} does not exist or is not a directory (set --policies or PDP_POLICIES)`);
+    // Name the setting the operator used: "--policies" when the flag was given, not the env var.
+    const from = config.policiesFrom === 'default' ? 'PDP_POLICIES' : config.policiesFrom;
+    const hint = config.policiesFrom === 'default' ? ' (the default ./policies; set --policies or PDP_POLICIES)' : '';
+    throw new ConfigError(from, `policy directory ${config.policiesDir} does not exist or is not a directory${hint}`);
   }
   const clock = extras.clock ?? systemClock;
   const own = extras.logger === undefined ? createLogger({ level: config.logLevel, redact: config.logRedact, destination: extras.logDestination }) : undefined;
@@ -128,6 +132,20 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   });
 
   const server = createServer(app.callback());
+  // Requests Node's parser refuses before Koa sees them (a 70 KB URL, a broken request line,
+  // a body that never arrives) get the same problem+json as everything else, not a bare status.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
+    const problem = JSON.stringify(toProblem(new PdpError(code)));
+    socket.end(
+      `HTTP/1.1 ${errorTable[code].status} ${errorTable[code].title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(problem)}\r\nConnection: close\r\n\r\n${problem}`,
+    );
+  });
   // Keep-alive longer than common load balancers' idle timeout (60 s), so they close first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -139,7 +157,18 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const bound = server.address() as AddressInfo;
+  // The host was checked as a name; what was bound is an address. A `localhost` that resolves to
+  // something else (a tampered hosts file) must not leave an unauthenticated PDP on the network.
+  if (config.allowUnauthenticated && !isLoopbackHost(bound.address)) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    store.close();
+    throw new ConfigError(
+      'PDP_CLIENT_TOKENS',
+      `refusing to serve without caller authentication: ${config.host} resolved to the non-loopback address ${bound.address}`,
+    );
+  }
+  const port = bound.port;
   const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl}:${port}`;
   if (config.allowUnauthenticated) {

@@ -49,16 +49,19 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * One directory entry as a JSON source: its text, an error, or null when it is not one (not a
- * regular file, a dot-file, another extension). `X.JSON` is an error rather than skipped: a deny
- * policy saved under that name would otherwise be silently left out of the set.
+ * One directory entry as a JSON source: its text, an error, or null when it is not one (a
+ * dot-file, another extension). `X.JSON`, and a directory named `X.json`, are errors rather than
+ * skipped: a deny policy saved under such a name would otherwise be silently left out of the set.
  */
 export async function readJsonEntry(dir: string, name: string): Promise<{ text: string } | { error: string } | null> {
   if (name.startsWith('.') || !name.toLowerCase().endsWith('.json')) return null;
   const path = join(dir, name);
   try {
     const info = await stat(path);
-    if (!info.isFile()) return null;
+    // A directory (or FIFO, socket…) named *.json is an error, not skipped: `chat.json/` left
+    // behind by a bad copy would otherwise drop the chat policy, deny rules included, in silence.
+    // Never read: a FIFO would block the reload forever.
+    if (!info.isFile()) return { error: `not a regular file (${info.isDirectory() ? 'a directory' : 'a special file'}); a policy must be a file` };
     if (!name.endsWith('.json')) return { error: 'the extension must be ".json" in lower case, or the file is not read' };
     if (info.size > MAX_FILE_BYTES) return { error: `file too large (${info.size} bytes; at most ${MAX_FILE_BYTES})` };
     const bytes = await readFile(path);

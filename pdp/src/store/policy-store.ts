@@ -124,6 +124,9 @@ export class PolicyStore {
       this.lastError = null;
       if (outcome.result === 'success') {
         metrics?.policiesLoaded.set(this.current?.policySet.policies.length ?? 0);
+        // One label set at a time: the old revision's series goes, so a replica never shows two.
+        metrics?.policyRevision.reset();
+        metrics?.policyRevision.labels(outcome.revision).set(1);
         logger.info({ trigger, revision: outcome.revision, policies: this.current?.policySet.policies.length }, 'policies loaded');
       } else {
         logger.debug({ trigger, revision: outcome.revision }, 'policies unchanged');

@@ -1,10 +1,16 @@
 /**
  * Watches a policy directory and calls back once per burst of changes (editors and
  * `git checkout` write several files, or a temp file and a rename, for one edit). Not
- * recursive: `tests/` holds policy tests, which do not change what is served. If the watch
- * breaks (the directory was removed or replaced), it is set up again once a second.
+ * recursive: `tests/` holds policy tests, which do not change what is served.
+ *
+ * An inotify watch follows the directory's inode, not its path. When the directory is deleted
+ * and created again, replaced by a rename (`mv policies.new policies`), or reached through a
+ * symlink that is switched to another release, the watch would stay on the old inode and never
+ * fire again: edits would silently stop taking effect. So the path is also checked once a second
+ * (one stat); when it now names another directory, or comes back after being gone, the watch is
+ * set up again on it and a reload is scheduled.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { stat, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 
 export interface DirectoryWatchOptions {
   debounceMs: number;
@@ -12,6 +18,8 @@ export interface DirectoryWatchOptions {
   onError: (err: Error) => void;
   /** Top-level entries whose changes are ignored. */
   ignore?: readonly string[];
+  /** How often the path is checked for a replaced directory (default 1000 ms). */
+  pollMs?: number;
 }
 
 export interface DirectoryWatch {
@@ -20,10 +28,16 @@ export interface DirectoryWatch {
 
 export function watchDirectory(dir: string, options: DirectoryWatchOptions): DirectoryWatch {
   const ignore = new Set(options.ignore ?? []);
+  const pollMs = options.pollMs ?? 1000;
   let watcher: FSWatcher | undefined;
+  /** `dev:ino:birthtime` of the directory the watch is on (undefined while there is no watch). */
+  let watched: string | undefined;
   let timer: NodeJS.Timeout | undefined;
-  let retry: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
   let closed = false;
+  /** The last poll found the path missing or unreadable (reported once, not every second). */
+  let missing = false;
+  let startFailed = false;
 
   const schedule = (): void => {
     if (closed) return;
@@ -35,47 +49,93 @@ export function watchDirectory(dir: string, options: DirectoryWatchOptions): Dir
     timer.unref();
   };
 
-  const start = (): boolean => {
+  const stop = (): void => {
+    watcher?.close();
+    watcher = undefined;
+    watched = undefined;
+  };
+
+  const start = (identity: string): void => {
     try {
       // Not persistent: the HTTP server keeps the process alive, the watcher must not.
-      watcher = watch(dir, { persistent: false }, (_event, filename) => {
+      const w = watch(dir, { persistent: false }, (_event, filename) => {
         if (filename !== null && ignore.has(String(filename))) return;
         // Every other event counts, whatever the name: a Kubernetes ConfigMap update, for one,
         // swaps a `..data` symlink and never names a *.json file.
         schedule();
       });
-      watcher.on('error', (err) => {
-        watcher?.close();
-        watcher = undefined;
+      w.on('error', (err) => {
+        if (watcher !== w) return;
+        stop();
         options.onError(err);
-        rewatch();
+        // The next poll sets the watch up again once the directory is there.
       });
-      return true;
+      watcher = w;
+      watched = identity;
+      startFailed = false;
     } catch (err) {
-      options.onError(err as Error);
-      return false;
+      // E.g. the inotify watch limit: retried on every poll (each retry also reloads, so edits
+      // still take effect within about a second), reported once.
+      stop();
+      if (!startFailed) options.onError(err as Error);
+      startFailed = true;
     }
   };
 
-  const rewatch = (): void => {
-    if (closed || retry) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      if (closed) return;
-      if (start()) schedule();
-      else rewatch();
-    }, 1000);
-    retry.unref();
+  /** Compares what the path names now with what is watched; sets the watch up again if needed. */
+  const onStat = (err: Error | null, info: Stats | undefined): void => {
+    if (closed) return;
+    if (err || info === undefined || !info.isDirectory()) {
+      if (!missing) {
+        missing = true;
+        // A reload now reports the directory as gone; the last good set keeps serving.
+        if (watcher !== undefined) schedule();
+        stop();
+        options.onError(err ?? new Error(`${dir} is not a directory`));
+      }
+      return;
+    }
+    // The inode number alone is not enough: a directory deleted and created again within a
+    // poll often gets the same one back; its birth time differs.
+    const identity = `${info.dev}:${info.ino}:${info.birthtimeMs}`;
+    if (identity !== watched) {
+      const initial = watched === undefined && !missing && poll === undefined;
+      stop();
+      start(identity);
+      // Another directory at the path (or the same one back): its contents may differ.
+      if (!initial) schedule();
+    }
+    missing = false;
   };
 
-  if (!start()) rewatch();
+  const tick = (): void => {
+    stat(dir, (err, info) => {
+      onStat(err, info);
+      if (!closed) {
+        poll = setTimeout(tick, pollMs);
+        poll.unref();
+      }
+    });
+  };
+
+  // The first watch is set up synchronously, so no edit made right after start-up is missed.
+  let first: Stats | undefined;
+  let firstErr: Error | null = null;
+  try {
+    first = statSync(dir);
+  } catch (err) {
+    firstErr = err as Error;
+  }
+  onStat(firstErr, first);
+  poll = setTimeout(tick, pollMs);
+  poll.unref();
 
   return {
     close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      if (retry) clearTimeout(retry);
-      watcher?.close();
+      if (poll) clearTimeout(poll);
+      stop();
     },
   };
 }

@@ -4,11 +4,41 @@
  * refetched on an unknown `kid` at most once per cooldown (a flood of forged kids cannot
  * turn into a flood of requests to the IdP).
  */
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
 import type { JwtConfig } from '../config.js';
 import { KeySourceError } from './reasons.js';
 
-type FetchLike = (input: string, init?: { signal?: AbortSignal; headers?: Record<string, string> }) => Promise<Response>;
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Largest discovery document or key set read. A real one is a few KiB; without a cap a broken
+ * or hostile endpoint (or a URL pointing at the wrong file) is read whole into memory.
+ */
+export const MAX_KEY_DOCUMENT_BYTES = 256 * 1024;
+
+/** The body as text, refusing more than `max` bytes (declared or actually sent). */
+export async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > max) {
+    await res.body?.cancel();
+    throw new Error(`response larger than ${max} bytes`);
+  }
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw new Error(`response larger than ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
 
 export interface KeyResolverOptions {
   /** Clock for the discovery retry back-off (ms since epoch). */
@@ -31,14 +61,44 @@ export function discoveryUrl(issuer: string): string {
 export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolverOptions = {}): JWTVerifyGetKey {
   const now = options.now ?? Date.now;
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-  const jwksOptions = { cooldownDuration: jwt.jwksCooldownSec * 1000, timeoutDuration: jwt.jwksTimeoutMs };
+  const cooldownMs = jwt.jwksCooldownSec * 1000;
+  // After a failed discovery or JWKS fetch, wait this long before asking again (same rate limit as kids).
+  const retryMs = Math.max(1000, Math.min(cooldownMs, 30_000));
+
+  /**
+   * jose's cooldown starts only after a *successful* fetch: while the JWKS endpoint fails (down,
+   * 500, not JSON), every token that needs a key would trigger another request to it, so a flood
+   * of forged tokens became a flood against the IdP at the moment it is weakest. Every fetch goes
+   * through here instead: a failure is remembered and answered at once, without a request, for
+   * `retryMs`; the body is size-capped and checked to be a key set before jose sees it.
+   */
+  let fetchFailedAt = -Infinity;
+  let fetchFailure: KeySourceError | undefined;
+  const guardedFetch: FetchImplementation = async (url, init) => {
+    if (fetchFailure !== undefined && now() - fetchFailedAt < retryMs) throw fetchFailure;
+    try {
+      const res = await doFetch(url, init);
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        throw new Error(`HTTP ${res.status}`);
+      }
+      const text = await readCapped(res, MAX_KEY_DOCUMENT_BYTES);
+      const doc = JSON.parse(text) as { keys?: unknown } | null;
+      if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.keys)) throw new Error('not a JSON Web Key Set');
+      fetchFailure = undefined;
+      return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+    } catch (err) {
+      fetchFailedAt = now();
+      fetchFailure = new KeySourceError(`JWKS fetch from ${url} failed: ${(err as Error).message}`, { cause: err });
+      throw fetchFailure;
+    }
+  };
+  const jwksOptions = { cooldownDuration: cooldownMs, timeoutDuration: jwt.jwksTimeoutMs, [customFetch]: guardedFetch };
 
   let remote: JWTVerifyGetKey | undefined = jwt.jwksUrl ? createRemoteJWKSet(new URL(jwt.jwksUrl), jwksOptions) : undefined;
   let discovering: Promise<JWTVerifyGetKey> | undefined;
   let failedAt = -Infinity;
   let lastFailure: KeySourceError | undefined;
-  // After a failed discovery, wait this long before asking again (same rate limit as kids).
-  const retryMs = Math.max(1000, Math.min(jwksOptions.cooldownDuration, 30_000));
 
   async function discover(): Promise<JWTVerifyGetKey> {
     const url = discoveryUrl(jwt.issuer);
@@ -46,7 +106,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
     try {
       const res = await doFetch(url, { signal: AbortSignal.timeout(jwt.jwksTimeoutMs), headers: { accept: 'application/json' } });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      doc = await res.json();
+      doc = JSON.parse(await readCapped(res, MAX_KEY_DOCUMENT_BYTES));
     } catch (err) {
       throw new KeySourceError(`discovery failed at ${url}: ${(err as Error).message}`, { cause: err });
     }
