@@ -105,12 +105,14 @@ describe('claims of the wrong shape', () => {
     expect((await decide(rawSign(header, { ...base(), aud: 'http://second-api' }))).allow).toBe(true);
   });
 
-  test('groups from the configured dot path only when it is an array of strings (or one string); never through __proto__', async () => {
+  test('groups from the configured dot path only when it is an array of strings (or one string), else the token is refused; never through __proto__', async () => {
     const groupsOf = async (realm: unknown): Promise<boolean> => (await decide(rawSign(header, { ...base(), realm }))).allow;
     expect(await groupsOf({ groups: 'oracle-ai-users' })).toBe(true);
     expect(await groupsOf({ groups: [['oracle-ai-users']] })).toBe(false);
     expect(await groupsOf({ groups: { 0: 'oracle-ai-users', length: 1 } })).toBe(false);
-    expect(await groupsOf({ groups: [7, null, 'oracle-ai-users'] })).toBe(true);
+    // A malformed claim refuses the token rather than dropping entries a deny rule might name.
+    expect(await groupsOf({ groups: [7, null, 'oracle-ai-users'] })).toBe(false);
+    expect(await decide(rawSign(header, { ...base(), realm: { groups: ['oracle-ai-users', 7] } }))).toEqual({ allow: false, code: 'token_groups' });
     expect(await groupsOf('oracle-ai-users')).toBe(false);
     // An own `__proto__` key (JSON.parse makes one) on the way to the groups is not followed into.
     const text = `{"iss":${JSON.stringify(issuer.issuer)},"aud":${JSON.stringify(issuer.audience)},"exp":${now() + 600},"sub":"alice","__proto__":{"realm":{"groups":["oracle-ai-users"]}}}`;

@@ -121,6 +121,8 @@ export class PolicyStore {
         this.current ? 'policy reload failed; the last good revision keeps serving' : 'policy load failed; no policy set is loaded',
       );
     } else {
+      // An operator who saw the error line in the log must also see that it is over.
+      const recovered = this.lastError !== null;
       this.lastError = null;
       if (outcome.result === 'success') {
         metrics?.policiesLoaded.set(this.current?.policySet.policies.length ?? 0);
@@ -129,7 +131,8 @@ export class PolicyStore {
         metrics?.policyRevision.labels(outcome.revision).set(1);
         logger.info({ trigger, revision: outcome.revision, policies: this.current?.policySet.policies.length }, 'policies loaded');
       } else {
-        logger.debug({ trigger, revision: outcome.revision }, 'policies unchanged');
+        if (recovered) logger.info({ trigger, revision: outcome.revision }, 'policy set valid again; the revision is unchanged');
+        else logger.debug({ trigger, revision: outcome.revision }, 'policies unchanged');
       }
     }
     this.view = undefined;

@@ -52,12 +52,17 @@ function readPath(obj: unknown, dotted: string): unknown {
   return cur;
 }
 
-/** Groups from the configured claim: an array of strings, or one string. Anything else: none. */
-export function groupsFromClaims(payload: JWTPayload, groupsClaim: string): string[] {
+/**
+ * Groups from the configured claim: absent is none, one string is one group, an array must hold
+ * only strings. Anything else is `undefined`, and the token is refused: silently dropping odd
+ * entries could hide a group that a deny rule names (demo-api refuses such tokens the same way).
+ */
+export function groupsFromClaims(payload: JWTPayload, groupsClaim: string): string[] | undefined {
   const v = readPath(payload, groupsClaim);
+  if (v === undefined) return [];
   if (typeof v === 'string') return v.length > 0 ? [v] : [];
-  if (!Array.isArray(v)) return [];
-  return v.filter((g): g is string => typeof g === 'string');
+  if (!Array.isArray(v) || !v.every((g) => typeof g === 'string')) return undefined;
+  return v as string[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -116,9 +121,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         return { ok: false, code: 'token_missing_subject', detail: 'the "sub" claim must be a non-empty string' };
       }
+      const groups = groupsFromClaims(payload, groupsClaim);
+      if (groups === undefined) {
+        return { ok: false, code: 'token_groups', detail: `the "${groupsClaim}" claim must be a string or an array of strings` };
+      }
       const subject: DecisionSubject = deepFreeze({
         id: payload.sub,
-        groups: groupsFromClaims(payload, groupsClaim),
+        groups,
         claims: payload as Record<string, unknown>,
       });
       const expMs = (payload.exp as number) * 1000;
