@@ -86,6 +86,12 @@ describe('pdp check', () => {
     expect(lines[1]).toBe('b.json:/rules/0/effect: must be one of "allow", "deny"');
     expect(lines[2]).toBe('c.json:/extra: unknown property "extra"');
   });
+  it('names a missing directory rather than printing a bare "."', async () => {
+    const missing = join(tmpdir(), 'pdp-no-such-dir-for-check');
+    const r = await pdp(['check', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`${missing}:: no such directory\n`);
+  });
   it('--json gives the errors as data', async () => {
     const r = await pdp(['check', '--json', BAD]);
     expect(r.code).toBe(1);

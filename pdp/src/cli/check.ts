@@ -13,7 +13,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const result = await loadPolicies(dir);
   if (!result.ok) {
     if (json) io.out(JSON.stringify({ ok: false, errors: result.errors }, null, 2));
-    else for (const error of result.errors) io.out(formatPolicyError(error));
+    else for (const error of result.errors) io.out(formatPolicyError(error, dir));
     if (!json) io.err(io.errStyle.red(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${dir}`));
     return 1;
   }

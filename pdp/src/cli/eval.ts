@@ -54,7 +54,7 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
 
   const loaded = await loadPolicies(policies);
   if (!loaded.ok) {
-    for (const error of loaded.errors) io.err(formatPolicyError(error));
+    for (const error of loaded.errors) io.err(formatPolicyError(error, policies));
     io.err(io.errStyle.red(`invalid policy set in ${policies}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`));
     return 1;
   }

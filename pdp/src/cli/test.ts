@@ -12,7 +12,7 @@ function printInvalid(io: CliIo, json: boolean, stage: 'policies' | 'tests', err
   if (json) {
     io.out(JSON.stringify({ ok: false, stage, errors }, null, 2));
   } else {
-    for (const error of errors) io.out(formatPolicyError(error));
+    for (const error of errors) io.out(formatPolicyError(error, stage === 'policies' ? dir : undefined));
     io.err(io.errStyle.red(`invalid ${stage === 'policies' ? 'policy set' : 'test files'} in ${dir}: ${errors.length} error${errors.length === 1 ? '' : 's'}`));
   }
   return TEST_EXIT.invalid;
