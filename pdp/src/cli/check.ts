@@ -1,5 +1,5 @@
 import { compile } from '../engine/compile.js';
-import { formatPolicyError } from '../policy/format.js';
+import { formatPolicyError, namingDir } from '../policy/format.js';
 import { loadPolicies } from '../policy/loader.js';
 import { flag, parse, str, UsageError } from './args.js';
 import type { CliIo } from './output.js';
@@ -13,7 +13,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const result = await loadPolicies(dir);
   if (!result.ok) {
     if (json) io.out(JSON.stringify({ ok: false, errors: result.errors }, null, 2));
-    else for (const error of result.errors) io.out(formatPolicyError(error, dir));
+    else for (const error of result.errors) io.out(formatPolicyError(namingDir(error, dir)));
     if (!json) io.err(io.errStyle.red(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${dir}`));
     return 1;
   }

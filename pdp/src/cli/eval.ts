@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { compile } from '../engine/compile.js';
 import { decide } from '../engine/decide.js';
 import type { DecisionRequest } from '../engine/types.js';
-import { formatPolicyError } from '../policy/format.js';
+import { formatPolicyError, namingDir } from '../policy/format.js';
 import { parseJson } from '../policy/json.js';
 import { loadPolicies } from '../policy/loader.js';
 import { getValidators, schemaIssues } from '../policy/schemas.js';
@@ -54,7 +54,7 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
 
   const loaded = await loadPolicies(policies);
   if (!loaded.ok) {
-    for (const error of loaded.errors) io.err(formatPolicyError(error, policies));
+    for (const error of loaded.errors) io.err(formatPolicyError(namingDir(error, policies)));
     io.err(io.errStyle.red(`invalid policy set in ${policies}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`));
     return 1;
   }

@@ -1,5 +1,5 @@
 import { compile } from '../engine/compile.js';
-import { formatPolicyError } from '../policy/format.js';
+import { formatPolicyError, namingDir } from '../policy/format.js';
 import { loadPolicies, type PolicyError } from '../policy/loader.js';
 import { loadPolicyTests, runPolicyTests, type PolicyTestReport } from '../policy/testing.js';
 import { flag, parse, str, UsageError } from './args.js';
@@ -12,7 +12,7 @@ function printInvalid(io: CliIo, json: boolean, stage: 'policies' | 'tests', err
   if (json) {
     io.out(JSON.stringify({ ok: false, stage, errors }, null, 2));
   } else {
-    for (const error of errors) io.out(formatPolicyError(error, stage === 'policies' ? dir : undefined));
+    for (const error of errors) io.out(formatPolicyError(stage === 'policies' ? namingDir(error, dir) : error));
     io.err(io.errStyle.red(`invalid ${stage === 'policies' ? 'policy set' : 'test files'} in ${dir}: ${errors.length} error${errors.length === 1 ? '' : 's'}`));
   }
   return TEST_EXIT.invalid;

@@ -78,15 +78,12 @@ function collectBody(req: IncomingMessage, maxBytes: number, done: (err: PdpErro
     // Decoding once after the last chunk: a multi-byte character split across chunks stays whole.
     done(undefined, chunks !== undefined ? Buffer.concat(chunks, size).toString('utf8') : first !== undefined ? first.toString('utf8') : '');
   });
+  // A client that goes away mid-body is covered here too: Node destroys the request with an
+  // `aborted` error (after the deprecated 'aborted' event, which needs no listener of its own).
   req.on('error', (err: Error) => {
     if (settled) return;
     settled = true;
     done(new PdpError('request_aborted', 'The request body could not be read.', { cause: err }), '');
-  });
-  req.on('aborted', () => {
-    if (settled) return;
-    settled = true;
-    done(new PdpError('request_aborted'), '');
   });
 }
 
