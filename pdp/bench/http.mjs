@@ -5,8 +5,12 @@
 // Servers run in child processes so autocannon does not share their event loop. Several rounds,
 // alternating targets; ratios are computed per round and the median is printed.
 //
-//   node bench/http.mjs [--duration S] [--rounds N] [--warmup S]
-import { spawn } from 'node:child_process';
+//   node bench/http.mjs [--duration S] [--rounds N] [--warmup S] [--pin]
+//
+// --pin (Linux, needs taskset): servers on CPU 1, this process (autocannon) on CPU 0, so the
+// load generator and the server under test do not take turns on one core. Same layout for
+// every target; useful on a 2-core machine where unpinned rounds drift by ±10-20%.
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -40,10 +44,12 @@ if (process.argv[2] === '--serve-bare') {
 
 async function main() {
   // Not strict: bench/run.mjs passes the same arguments to every benchmark it runs.
-  const { values } = parseArgs({ options: { duration: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' } }, strict: false });
+  const { values } = parseArgs({ options: { duration: { type: 'string' }, rounds: { type: 'string' }, warmup: { type: 'string' }, pin: { type: 'boolean' } }, strict: false });
   const duration = Number(values.duration ?? process.env.BENCH_DURATION ?? 5);
   const rounds = Number(values.rounds ?? process.env.BENCH_ROUNDS ?? 3);
   const warmup = Number(values.warmup ?? 2);
+  const pin = values.pin === true;
+  if (pin) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   const { default: autocannon } = await import('autocannon');
   const jose = await import('jose');
 
@@ -69,7 +75,8 @@ async function main() {
   const children = [];
   const start = async (args, env) => {
     const port = await freePort();
-    const child = spawn(process.execPath, [...args(port)], { env: { ...process.env, ...env }, stdio: ['ignore', devnull, 'inherit'] });
+    const argv = [...args(port)];
+    const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '1', process.execPath, ...argv] : argv, { env: { ...process.env, ...env }, stdio: ['ignore', devnull, 'inherit'] });
     children.push(child);
     await waitUp(`http://127.0.0.1:${port}/healthz`, child);
     return { url: `http://127.0.0.1:${port}`, pid: child.pid };
@@ -114,7 +121,7 @@ async function main() {
         );
       });
 
-    console.log(`autocannon: 50 connections, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds`);
+    console.log(`autocannon: 50 connections, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds${pin ? ', servers pinned to CPU 1, autocannon to CPU 0' : ''}`);
     const perRound = [];
     for (let r = 0; r < rounds; r++) {
       const row = {};

@@ -14,6 +14,8 @@ export class FastCounter {
   readonly type = 'counter';
   readonly aggregator = 'sum';
   private readonly values = new Map<string, { value: number }>();
+  /** The label-less cell, held directly: `inc()` runs on every token-mode decision. */
+  private readonly plain: { value: number } | undefined;
 
   constructor(
     readonly name: string,
@@ -21,7 +23,10 @@ export class FastCounter {
     private readonly labelName?: string,
     labelValues: readonly string[] = [],
   ) {
-    if (labelName === undefined) this.values.set('', { value: 0 });
+    if (labelName === undefined) {
+      this.plain = { value: 0 };
+      this.values.set('', this.plain);
+    }
     for (const v of labelValues) this.values.set(v, { value: 0 });
   }
 
@@ -41,7 +46,8 @@ export class FastCounter {
   }
 
   inc(n = 1): void {
-    (this.values.get('') as { value: number }).value += n;
+    if (this.plain === undefined) throw new TypeError(`${this.name} has a label; use labels(value).inc()`);
+    this.plain.value += n;
   }
 
   async get(): Promise<{ name: string; help: string; type: 'counter'; aggregator: 'sum'; values: MetricValue[] }> {
