@@ -71,5 +71,3 @@ export async function loadOrCreateJwks(file: string | undefined): Promise<{ jwks
   writeFileSync(file, `${JSON.stringify(jwks, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return { jwks, source: 'generated-and-saved' };
 }
-
-export { checkJwks };

@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import { ApiError, problemBody, type ProblemCode } from '../errors.js';
 import type { ApiState } from './state.js';
 
-function fromKoa(err: { status?: unknown; expose?: unknown }): ApiError | undefined {
-  const status = typeof err.status === 'number' ? err.status : undefined;
-  const map: Record<number, ProblemCode> = { 400: 'invalid_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 501: 'not_implemented' };
-  const code = status === undefined ? undefined : map[status];
+const KOA_STATUS_CODES: Readonly<Record<number, ProblemCode>> = { 400: 'invalid_request', 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type', 501: 'not_implemented' };
+
+function fromKoa(err: { status?: unknown }): ApiError | undefined {
+  const code = typeof err.status === 'number' ? KOA_STATUS_CODES[err.status] : undefined;
   return code ? new ApiError(code) : undefined;
 }
 

@@ -76,8 +76,4 @@ export class UsedTransactions {
     this.#seen.set(txn.jti, true, { ttl: Math.max(1, txn.expires - now + 60) * 1000 });
     return true;
   }
-
-  get size(): number {
-    return this.#seen.size;
-  }
 }

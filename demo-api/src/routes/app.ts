@@ -92,5 +92,3 @@ export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRo
     ctx.body = await pdp.policies();
   });
 }
-
-export { chatRequestSchema };

@@ -84,5 +84,3 @@ export function addAuthRoutes(router: Router<ApiState>, { config, discovery, key
     ctx.body = { logout_url: logoutUrl(config, await discovery.get()) };
   });
 }
-
-export { tokenRequestSchema };

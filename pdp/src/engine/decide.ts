@@ -78,11 +78,12 @@ function viewOf(request: unknown): RequestView | string {
   };
 }
 
-function invalid(message: string, explain: boolean): Decision {
+/** A deny that no rule produced (a malformed request, an unexpected error): one reason, and an empty trace when explaining. */
+function denyWithoutRules(code: string, message: string, explain: boolean): Decision {
   const decision: Decision = {
     allow: false,
     effect: 'deny',
-    reasons: [{ policy: '', rule: '', effect: 'deny', code: REASON_CODES.invalidRequest, message }],
+    reasons: [{ policy: '', rule: '', effect: 'deny', code, message }],
   };
   if (explain) decision.explain = { roles: [], rules: [] };
   return decision;
@@ -210,16 +211,6 @@ function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decisi
   return decision;
 }
 
-function failClosed(err: unknown, explain: boolean): Decision {
-  const decision: Decision = {
-    allow: false,
-    effect: 'deny',
-    reasons: [{ policy: '', rule: '', effect: 'deny', code: REASON_CODES.evaluationError, message: errorMessage(err) }],
-  };
-  if (explain) decision.explain = { roles: [], rules: [] };
-  return decision;
-}
-
 /**
  * Decides one request against a compiled policy set. Never throws and never mutates the
  * request, whatever its runtime shape (typed as `DecisionRequest`, checked anyway): a malformed
@@ -229,9 +220,9 @@ export function decide(compiled: CompiledPolicySet, request: DecisionRequest, op
   const explain = options?.explain === true;
   try {
     const view = viewOf(request);
-    if (typeof view === 'string') return invalid(view, explain);
+    if (typeof view === 'string') return denyWithoutRules(REASON_CODES.invalidRequest, view, explain);
     return explain ? decideExplained(compiled, view) : decideFast(compiled, view);
   } catch (err) {
-    return failClosed(err, explain);
+    return denyWithoutRules(REASON_CODES.evaluationError, errorMessage(err), explain);
   }
 }

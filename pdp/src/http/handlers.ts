@@ -59,11 +59,7 @@ interface BatchBody {
   explain?: boolean;
 }
 
-interface AzSubject {
-  type: string;
-  id: string;
-  properties?: Record<string, unknown>;
-}
+/** An AuthZEN subject or resource: the two have the same shape. */
 interface AzEntity {
   type: string;
   id: string;
@@ -74,7 +70,7 @@ interface AzAction {
   properties?: Record<string, unknown>;
 }
 interface AzEvaluation {
-  subject?: AzSubject;
+  subject?: AzEntity;
   action?: AzAction;
   resource?: AzEntity;
   context?: Record<string, unknown>;
@@ -210,9 +206,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
 
     readyz(ctx) {
-      const current = store.current;
-      if (current === undefined) throw new PdpError('not_ready', 'No valid policy set has been loaded yet; see GET /v1/policies.');
-      sendJson(ctx, { status: 'ready', revision: current.revision });
+      sendJson(ctx, { status: 'ready', revision: ready().revision });
     },
 
     async metrics(ctx) {

@@ -4,6 +4,7 @@
  * loader, the CLI and the HTTP server's OpenAPI document all read the same ones.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { escapePointer } from '../engine/logic.js';
@@ -20,7 +21,7 @@ export type SchemaName = keyof typeof SCHEMA_FILES;
 
 /** A schema as parsed JSON (for tools that embed it, e.g. an OpenAPI document). */
 export function readSchema(name: SchemaName): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(SCHEMA_FILES[name], new URL('../../schemas/', import.meta.url)), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(join(SCHEMAS_DIR, SCHEMA_FILES[name]), 'utf8')) as Record<string, unknown>;
 }
 
 interface Validators {
