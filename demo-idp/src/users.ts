@@ -23,7 +23,12 @@ export interface UsersFile {
 }
 
 const USERNAME = /^[a-zA-Z0-9._@-]{1,64}$/;
-const RESERVED_CLAIMS = new Set(['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'groups', 'preferred_username', 'name', 'email']);
+// Claims the provider or the token format owns: a users-file entry must not be able to set them.
+const RESERVED_CLAIMS = new Set([
+  'sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'groups', 'preferred_username', 'name', 'email',
+  'email_verified', 'scope', 'client_id', 'azp', 'sid', 'auth_time', 'acr', 'amr', 'at_hash', 'c_hash', 'cnf',
+  '__proto__', 'constructor', 'prototype',
+]);
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 128);

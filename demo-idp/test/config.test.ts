@@ -63,6 +63,14 @@ describe('users', () => {
       /\/users\/0\/username[\s\S]*\/users\/1\/groups[\s\S]*\/users\/1\/passwordHash/,
     );
   });
+
+  it('refuses claims the provider owns, so a users file cannot set email_verified, scope or azp', async () => {
+    const good = await hashPassword('x');
+    for (const key of ['email_verified', 'scope', 'client_id', 'azp', 'sid', 'auth_time']) {
+      expect(() => UserStore.fromJSON({ users: [{ username: 'u', passwordHash: good, claims: { [key]: true } }] })).toThrow(`/users/0/claims/${key} is reserved`);
+    }
+    expect(() => UserStore.fromJSON({ users: [{ username: 'u', passwordHash: good, claims: { department: 'x' } }] })).not.toThrow();
+  });
 });
 
 describe('escapeHtml', () => {

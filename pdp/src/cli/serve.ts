@@ -174,9 +174,10 @@ function runPrimary(config: Readonly<Config>): Promise<number> {
           return;
         }
         logger.error({ code, signal, pid: w.process.pid }, 'worker died; starting another');
+        // Not unref'd: when every worker has died, this timer is what keeps the primary alive to fork again.
         setTimeout(() => {
           if (!stopping) fork();
-        }, 1000).unref();
+        }, 1000);
       });
     };
     for (let i = 0; i < config.workers; i++) fork();
