@@ -16,14 +16,18 @@ export async function startWebServer(config) {
   const proxyApi = createApiProxy(config.apiUrl, config.proxyTimeoutMs, headers);
 
   const server = http.createServer((req, res) => {
+    let rawPath;
     let pathname;
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://placeholder').pathname);
+      rawPath = new URL(req.url ?? '/', 'http://placeholder').pathname;
+      pathname = decodeURIComponent(rawPath);
     } catch {
       sendProblem(res, 400, 'Bad Request', 'The request path is not valid.', headers);
       return;
     }
-    if (pathname === '/api' || pathname.startsWith('/api/')) {
+    // Routed on the path as sent (not decoded), the same one demo-api will see: `/api%2F..%2Fx`
+    // must not count as /api here and as something else there.
+    if (rawPath === '/api' || rawPath.startsWith('/api/')) {
       proxyApi(req, res);
       return;
     }

@@ -126,6 +126,13 @@ describe('/api proxy', () => {
     assert.equal(last?.headers.cookie, 'txn=xyz');
   });
 
+  it('routes on the path as sent: an encoded slash does not make a path /api', async () => {
+    const before = seen.length;
+    const res = await fetch(`${web.url}/api%2F..%2Fchat`);
+    assert.notEqual(res.status, 201);
+    assert.equal(seen.length, before, 'nothing reached demo-api');
+  });
+
   it('answers 502 problem+json when demo-api is down', async () => {
     const res = await fetch(`${webWithoutApi.url}/api/me`);
     assert.equal(res.status, 502);
