@@ -27,6 +27,8 @@ Environment:
   PDP_CLIENT_TOKEN             PDP caller token to use (default: random for each run)
   OIDC_CLIENT_SECRET           demo client secret (default: random for each run)
   START_READY_TIMEOUT_MS (60000)  how long each service may take to become ready
+  OIDC_ISSUER                  use this OpenID Provider instead of demo-idp (then OIDC_CLIENT_ID and
+                               OIDC_CLIENT_SECRET are required; see "Connecting a real provider" in README.md)
 `;
 
 const painter = createPainter(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
