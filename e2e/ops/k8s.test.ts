@@ -2,7 +2,7 @@
 // listens on, variables it reads, and the policies it serves.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../pdp/src/config.js';
+import { loadConfig } from '../../pdp/src/runtime/config.js';
 import { SERVICES, envNamesIn, exists, policyFiles, yamlDocuments, yamlFile } from './repo.js';
 
 interface Probe {
@@ -89,7 +89,7 @@ describe('deploy/k8s', () => {
 
   it('sets only variables the PDP reads, and its configuration accepts them', () => {
     const known = envNamesIn(SERVICES.pdp.configSources);
-    for (const { name } of container.env) expect(known, `${name} is not read by pdp/src/config.ts`).toContain(name);
+    for (const { name } of container.env) expect(known, `${name} is not read by pdp/src/runtime/config.ts`).toContain(name);
     const config = loadConfig({ env: podEnv() });
     expect(config.clientTokens).toEqual(['from-the-secret']);
     expect(config.allowUnauthenticated).toBe(false);

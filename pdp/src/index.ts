@@ -20,8 +20,8 @@ export { ALLOWED_OPERATORS, VAR_ROOTS } from './engine/logic.js';
 export type * from './engine/types.js';
 
 // The HTTP decision service (issue 4): `startPdpServer` for embedding and tests, `createApp` to compose it yourself.
-export { startPdpServer } from './http/server.js';
-export type { StartPdpServerOptions, PdpServer } from './http/server.js';
-export type { ConfigOptions, LogLevel } from './config.js';
+export { startPdpServer } from './runtime/server.js';
+export type { StartPdpServerOptions, PdpServer } from './runtime/server.js';
+export type { ConfigOptions, LogLevel } from './runtime/config.js';
 export type { PoliciesView, ReloadResult } from './store/policy-store.js';
-export type { DecisionResponse } from './http/decisions.js';
+export type { DecisionResponse } from './server/decisions.js';

@@ -1,8 +1,8 @@
 /** Configuration: flags > env > defaults, validated once, frozen; a bad value names its variable. */
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isLoopbackHost, loadConfig } from '../src/config.js';
-import { ConfigError } from '../src/errors.js';
+import { isLoopbackHost, loadConfig } from '../src/runtime/config.js';
+import { ConfigError } from '../src/common/errors.js';
 
 const cwd = '/srv/pdp';
 

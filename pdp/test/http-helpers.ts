@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startPdpServer, type PdpServer, type StartPdpServerOptions } from '../src/http/server.js';
+import { startPdpServer, type PdpServer, type StartPdpServerOptions } from '../src/runtime/server.js';
 
 export const CHAT_POLICY = {
   id: 'chat',

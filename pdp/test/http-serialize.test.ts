@@ -1,7 +1,7 @@
 /** The hand-built decision JSON is byte-for-byte what JSON.stringify would give. */
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { decisionToJson, reasonsToJson } from '../src/decision-json.js';
+import { decisionToJson, reasonsToJson } from '../src/server/wire.js';
 import type { DecisionReason } from '../src/engine/types.js';
 
 const frozen = Object.freeze({ policy: 'chat', rule: 'members-may-chat', effect: 'allow' as const });

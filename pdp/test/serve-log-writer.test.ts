@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { LineWriter } from '../src/log-writer.js';
+import { LineWriter } from '../src/observability/log-writer.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -5,10 +5,10 @@
  * port, forwards signals to them and restarts one that dies.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { ConfigError } from '../errors.js';
-import { startServer } from '../http/server.js';
-import { createLogger } from '../log.js';
+import { loadConfig, type Config, type ConfigFlags } from '../runtime/config.js';
+import { ConfigError } from '../common/errors.js';
+import { startServer } from '../runtime/server.js';
+import { createLogger } from '../observability/log.js';
 import { parse, str } from './args.js';
 
 export const SERVE_USAGE = `Usage: pdp serve [--policies DIR] [--host H] [--port N] [options]

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicySet } from '../engine/types.js';
-import type { PdpMetrics } from '../metrics.js';
+import type { PdpMetrics } from '../observability/metrics.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
 
 export interface PolicyError {

@@ -5,7 +5,7 @@
  * turn into a flood of requests to the IdP).
  */
 import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../runtime/config.js';
 import { KeySourceError } from './reasons.js';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;

@@ -8,7 +8,7 @@
 import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../runtime/config.js';
 import type { DecisionSubject } from '../engine/types.js';
 import { createKeyResolver } from './jwks.js';
 import { tokenFailureCode, type TokenFailureCode } from './reasons.js';

@@ -6,10 +6,10 @@
  */
 import { hostname } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from './config.js';
-import { reasonsToJson } from './decision-json.js';
+import type { LogLevel } from '../runtime/config.js';
+import { reasonsToJson } from '../server/wire.js';
 import { LineWriter } from './log-writer.js';
-import type { DecisionReason } from './engine/types.js';
+import type { DecisionReason } from '../engine/types.js';
 
 export type { Logger } from 'pino';
 

@@ -3,7 +3,7 @@
  * the body) and problem+json, the one renderer for every error the service answers with.
  */
 import type { Context } from 'koa';
-import { toProblem, PdpError } from '../errors.js';
+import { toProblem, PdpError } from '../common/errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';

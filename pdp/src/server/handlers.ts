@@ -5,12 +5,12 @@
 import type { Context } from 'koa';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { DecisionResource, DecisionSubject } from '../engine/types.js';
-import { PdpError } from '../errors.js';
-import type { PdpMetrics } from '../metrics.js';
+import { PdpError } from '../common/errors.js';
+import type { PdpMetrics } from '../observability/metrics.js';
 import type { PoliciesView } from '../store/policy-store.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import type { Clock, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
-import { decisionToJson } from '../decision-json.js';
+import { decisionToJson } from './wire.js';
 import { sendJson, sendJsonDirect } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
 

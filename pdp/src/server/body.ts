@@ -5,7 +5,7 @@
  * could reach an object's prototype further down (`__proto__`, `constructor`, `prototype`).
  */
 import type { IncomingMessage } from 'node:http';
-import { PdpError } from '../errors.js';
+import { PdpError } from '../common/errors.js';
 
 export interface BodyLimits {
   maxBytes: number;

@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { PdpError } from '../errors.js';
+import { PdpError } from '../common/errors.js';
 
 const CHALLENGE = 'Bearer realm="pdp"';
 

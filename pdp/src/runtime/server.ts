@@ -9,16 +9,16 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import type { DestinationStream, Logger } from 'pino';
-import { isLoopbackHost, loadConfig, type Config, type ConfigOptions } from '../config.js';
+import { isLoopbackHost, loadConfig, type Config, type ConfigOptions } from './config.js';
 import { compile } from '../engine/compile.js';
-import { ConfigError, errorTable, PdpError, toProblem } from '../errors.js';
-import { createDecisionLog, createLogger } from '../log.js';
-import { createMetrics, type PdpMetrics } from '../metrics.js';
+import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
+import { createDecisionLog, createLogger } from '../observability/log.js';
+import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
 import { loadPolicies } from '../policy/loader.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
 import { createTokenVerifier } from '../token/verifier.js';
-import { createApp } from './app.js';
-import { systemClock, type Clock } from './decisions.js';
+import { createApp } from '../server/app.js';
+import { systemClock, type Clock } from '../server/decisions.js';
 
 /** Options of {@link startPdpServer}: the settings of `pdp serve`, typed, plus embedding hooks. */
 export interface StartPdpServerOptions extends ConfigOptions {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { PdpError, type FieldError } from '../errors.js';
+import { PdpError, type FieldError } from '../common/errors.js';
 
 const SCHEMAS_URL = new URL('../../schemas/', import.meta.url);
 

@@ -5,7 +5,7 @@
  * start with a message naming the variable (or flag, or option) it came from.
  */
 import path from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../common/errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -7,9 +7,9 @@
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { decide as engineDecide } from '../engine/decide.js';
 import type { DecisionExplain, DecisionReason, DecisionRequest, DecisionResource, DecisionSubject, Effect } from '../engine/types.js';
-import { PdpError } from '../errors.js';
-import type { DecisionLog } from '../log.js';
-import type { PdpMetrics } from '../metrics.js';
+import { PdpError } from '../common/errors.js';
+import type { DecisionLog } from '../observability/log.js';
+import type { PdpMetrics } from '../observability/metrics.js';
 import { tokenFailureMessage, type TokenFailureCode } from '../token/reasons.js';
 import type { TokenVerifier } from '../token/verifier.js';
 
