@@ -61,7 +61,11 @@ const supervisor = new Supervisor({
   painter,
   out,
   onUnexpectedExit: (record) => {
-    const how = record.signal ? `was killed by ${record.signal}` : `exited with code ${record.code}`;
+    const how = record.error
+      ? `could not start (${record.error.message})`
+      : record.signal
+        ? `was killed by ${record.signal}`
+        : `exited with code ${record.code}`;
     fail(`${record.service.name} ${how}; stopping the other services (its log lines above say why)`);
     void shutdown(1);
   },
@@ -106,8 +110,9 @@ process.on('uncaughtException', (error) => {
 });
 
 async function checkPorts() {
+  const taken = config.services.map((service) => service.port);
   const results = await Promise.allSettled(
-    config.services.map((service) => assertPortFree('127.0.0.1', service.port, service.portVariable, service.name)),
+    config.services.map((service) => assertPortFree('127.0.0.1', service.port, service.portVariable, service.name, taken)),
   );
   const problems = results.filter((result) => result.status === 'rejected').map((result) => result.reason.message);
   if (problems.length > 0) {

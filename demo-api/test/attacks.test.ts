@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash, createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK, type JWTPayload } from 'jose';
 import { generateJwks, startIdp, type PrivateJwks } from 'demo-idp';
-import { loginThroughForm } from 'demo-idp/testing';
+import { codeFor, redeemCode } from 'demo-idp/testing';
 
 import { newTransaction, openTransaction, sealTransaction, type Transaction } from '../src/index.js';
 import { AUDIENCE, CLIENT_ID, REDIRECT, WEB_ORIGIN, authenticate, beginLogin, get, postToken, signIn, startStack, type Stack } from './support/stack.js';
@@ -161,19 +161,9 @@ describe('the JWT middleware refuses', () => {
   });
 
   it('an ID token used as an access token', async () => {
-    const { verifier, challenge } = (() => {
-      const v = randomBytes(32).toString('base64url');
-      return { verifier: v, challenge: createHash('sha256').update(v).digest('base64url') };
-    })();
-    const url = new URL(`${stack.idp.issuer}/auth`);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: CLIENT_ID, redirect_uri: REDIRECT, scope: 'openid profile', state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' })) url.searchParams.set(k, v);
-    const { callback } = await loginThroughForm({ authorizeUrl: url.href, redirectUri: REDIRECT, login: 'carol', password: 'demo' });
-    const response = await fetch(`${stack.idp.issuer}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${CLIENT_ID}:${stack.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: String(callback.searchParams.get('code')), redirect_uri: REDIRECT, code_verifier: verifier }),
-    });
-    const { id_token: idToken, access_token: accessToken } = (await response.json()) as { id_token: string; access_token: string };
+    const { code, verifier } = await codeFor(stack.idpClient, 'carol');
+    const { body } = await redeemCode(stack.idpClient, code, verifier);
+    const { id_token: idToken, access_token: accessToken } = body as { id_token: string; access_token: string };
     expect(decodeJwt(idToken).aud).toBe(CLIENT_ID);
     expect((await get(stack.api, '/api/admin/policies', accessToken)).status).toBe(200);
     await expect401(idToken);

@@ -6,8 +6,8 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIdp } from '../../demo-idp/src/index.js';
-import { CookieJar, readForm, request } from './http-client.js';
+import { startIdp } from 'demo-idp';
+import { CookieJar, DEMO_PASSWORD, codeFromCallback, jarFetch, loginThroughForm } from 'demo-idp/testing';
 import { ROOT, alive, freePorts, launch, type Launch, type Ports } from './launcher.js';
 
 const READY_TIMEOUT_MS = 90_000;
@@ -23,49 +23,18 @@ async function stopAndAssertNothingLeft(stack: Launch): Promise<{ code: number |
   return result;
 }
 
-/** Walks the IdP's redirects and its login form as a browser would, until the app's callback. */
+/** The browser half of the code flow, as demo-web does it: /api/authorize, then the IdP's login form. */
 async function signIn(jar: CookieJar, web: string, username: string): Promise<{ code: string; state: string }> {
-  const authorize = await request(jar, `${web}/api/authorize`);
+  const authorize = await jarFetch(jar, `${web}/api/authorize`);
   expect(authorize.status).toBe(200);
   const { authorize_url: authorizeUrl } = (await authorize.json()) as { authorize_url: string };
-  expect(jar.names(`${web}/api/token`), 'the transaction cookie is set for /api').not.toHaveLength(0);
-
-  let url = authorizeUrl;
-  let submitted = false;
-  for (let hop = 0; hop < 12; hop += 1) {
-    const response = await request(jar, url);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      const next = new URL(location, url);
-      if (next.href.startsWith(`${web}/auth/callback`)) {
-        expect(submitted, 'the IdP asked for credentials before redirecting back').toBe(true);
-        const code = next.searchParams.get('code');
-        const state = next.searchParams.get('state');
-        expect(code).toBeTruthy();
-        expect(state).toBeTruthy();
-        return { code: code!, state: state! };
-      }
-      url = next.href;
-      continue;
-    }
-    const html = await response.text();
-    expect(response.status, html.slice(0, 400)).toBe(200);
-    expect(submitted, `a second page after login at ${url}:\n${html.slice(0, 400)}`).toBe(false);
-    const form = readForm(html, url);
-    expect(Object.keys(form.fields)).toEqual(expect.arrayContaining(['login', 'password']));
-    const posted = await request(jar, form.action, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...form.fields, login: username, password: 'demo' }).toString(),
-    });
-    const after = posted.headers.get('location');
-    expect(posted.status, after ?? (await posted.text()).slice(0, 400)).toBeGreaterThanOrEqual(300);
-    await posted.body?.cancel();
-    submitted = true;
-    url = new URL(after!, form.action).href;
-  }
-  throw new Error('the login did not come back to the callback within 12 steps');
+  expect(jar.header(`${web}/api/token`), 'the transaction cookie is set for /api').not.toBe('');
+  const { callback, pages } = await loginThroughForm({ authorizeUrl, redirectUri: `${web}/auth/callback`, login: username, password: DEMO_PASSWORD, jar });
+  // One page: the IdP asked for credentials before redirecting back, and asked nothing after.
+  expect(pages).toHaveLength(1);
+  const { code, state } = codeFromCallback(callback);
+  expect(state).toBeTruthy();
+  return { code, state: state! };
 }
 
 describe('npm start (scripts/start.mjs)', () => {
@@ -115,13 +84,13 @@ describe('npm start (scripts/start.mjs)', () => {
     const web = `http://localhost:${ports.WEB_PORT}`;
     const jar = new CookieJar();
 
-    const anonymous = await request(jar, `${web}/api/me`);
+    const anonymous = await jarFetch(jar, `${web}/api/me`);
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
     await anonymous.body?.cancel();
 
     const { code, state } = await signIn(jar, web, 'alice');
-    const token = await request(jar, `${web}/api/token`, {
+    const token = await jarFetch(jar, `${web}/api/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, state }),
@@ -131,7 +100,7 @@ describe('npm start (scripts/start.mjs)', () => {
     expect(tokenBody.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(tokenBody.expires_in).toBeGreaterThan(0);
 
-    const me = await request(jar, `${web}/api/me`, { headers: { authorization: `Bearer ${tokenBody.access_token}` } });
+    const me = await jarFetch(jar, `${web}/api/me`, { headers: { authorization: `Bearer ${tokenBody.access_token}` } });
     const body = (await me.json()) as {
       user: { sub: string; username: string; groups: string[] };
       permissions: Record<string, boolean>;
@@ -222,14 +191,14 @@ describe('npm start with a provider of your own (OIDC_ISSUER set)', () => {
       const web = `http://localhost:${ports.WEB_PORT}`;
       const jar = new CookieJar();
       const { code, state } = await signIn(jar, web, 'bob');
-      const token = await request(jar, `${web}/api/token`, {
+      const token = await jarFetch(jar, `${web}/api/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ code, state }),
       });
       const { access_token: accessToken } = (await token.json()) as { access_token: string };
       expect(token.status).toBe(200);
-      const me = await request(jar, `${web}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+      const me = await jarFetch(jar, `${web}/api/me`, { headers: { authorization: `Bearer ${accessToken}` } });
       const body = (await me.json()) as { user: { username: string }; permissions: Record<string, boolean> };
       expect(me.status, JSON.stringify(body)).toBe(200);
       expect(body.user.username).toBe('bob');

@@ -23,5 +23,6 @@ export type * from './engine/types.js';
 export { startPdpServer } from './runtime/server.js';
 export type { StartPdpServerOptions, PdpServer } from './runtime/server.js';
 export type { ConfigOptions, LogLevel } from './runtime/config.js';
+export { loadConfig, type Config, type LoadConfigSources } from './runtime/config.js';
 export type { PoliciesView, ReloadResult } from './store/policy-store.js';
 export type { DecisionResponse } from './server/decisions.js';

@@ -2,6 +2,14 @@
  * Polls `url` until it answers 2xx, the process exits, or `timeoutMs` passes. Every
  * `noticeEveryMs` without success, `onWaiting` hears what the last attempt got (a status code or
  * a connection error), so a slow start is never silent.
+ * @param {string} url
+ * @param {{
+ *   timeoutMs: number,
+ *   hasExited: () => boolean,
+ *   onWaiting?: (last: string, elapsedMs: number) => void,
+ *   intervalMs?: number,
+ *   noticeEveryMs?: number,
+ * }} options
  * @returns {Promise<'ready' | 'exited' | 'timeout'>}
  */
 export async function waitReady(url, { timeoutMs, hasExited, onWaiting = () => {}, intervalMs = 150, noticeEveryMs = 10_000 }) {

@@ -3,6 +3,17 @@ import { createInterface } from 'node:readline';
 import { formatLogLine } from './log-format.mjs';
 
 /**
+ * @typedef {object} ChildRecord
+ * @property {{ name: string, colour: string, args: string[], cwd: string }} service
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {boolean} exited
+ * @property {number | null} code
+ * @property {NodeJS.Signals | null} signal
+ * @property {Error | undefined} error  set when the child could not be spawned at all
+ * @property {Promise<void>} exited$
+ */
+
+/**
  * Runs child processes, each in its own process group so that stopping it also stops anything
  * it started, and nothing depends on the terminal delivering Ctrl-C to every process.
  */
@@ -13,6 +24,13 @@ export class Supervisor {
   #onUnexpectedExit;
   #stopping = false;
 
+  /**
+   * @param {{
+   *   painter: ReturnType<typeof import('./log-format.mjs').createPainter>,
+   *   out: (line: string) => void,
+   *   onUnexpectedExit: (record: ChildRecord) => void,
+   * }} options  `onUnexpectedExit` hears of every child that ends before stopAll or killAllNow
+   */
   constructor({ painter, out, onUnexpectedExit }) {
     this.#painter = painter;
     this.#out = out;
@@ -23,6 +41,7 @@ export class Supervisor {
     return this.#stopping;
   }
 
+  /** @returns {ChildRecord} */
   start(service, env) {
     const child = spawn(process.execPath, service.args, {
       cwd: service.cwd,
@@ -30,12 +49,21 @@ export class Supervisor {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const record = { service, child, exited: false, code: null, signal: null };
+    /** @type {ChildRecord} */
+    const record = { service, child, exited: false, code: null, signal: null, error: undefined, exited$: Promise.resolve() };
     const exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         record.exited = true;
         record.code = code;
         record.signal = signal;
+        resolve();
+      });
+      // A child that could not be spawned has no pid and never emits 'exit': it counts as
+      // exited, or stopAll would wait for it forever.
+      child.on('error', (error) => {
+        if (child.pid !== undefined || record.exited) return;
+        record.exited = true;
+        record.error = error;
         resolve();
       });
     });
@@ -48,9 +76,6 @@ export class Supervisor {
         for (const part of formatLogLine(line, this.#painter).split('\n')) this.#out(`${prefix} ${part}`);
       });
     }
-    child.once('error', (error) => {
-      this.#out(`${prefix} could not start: ${error.message}`);
-    });
     exited.then(() => {
       if (!this.#stopping) this.#onUnexpectedExit(record);
     });
@@ -78,7 +103,10 @@ export class Supervisor {
     }
   }
 
-  /** Stops every child: SIGTERM to each group, SIGKILL to what is left after `graceMs`. */
+  /**
+   * Stops every child: SIGTERM to each group, SIGKILL to what is left after `graceMs`.
+   * @returns {Promise<boolean>} true when a child had to be killed
+   */
   async stopAll(graceMs = 5000) {
     this.#stopping = true;
     this.#signalAll('SIGTERM');

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { startIdp, type IdpHandle, type PrivateJwks } from 'demo-idp';
 import type { Logger } from 'pino';
-import { CookieJar, jarFetch, loginThroughForm } from 'demo-idp/testing';
+import { CookieJar, DEMO_PASSWORD, codeFromCallback, jarFetch, loginThroughForm, type TestClient } from 'demo-idp/testing';
 
 import { startApi, type ApiConfigInput, type ApiHandle } from '../../src/index.js';
 import { startPdp, type RunningPdp } from './pdp.js';
@@ -17,6 +17,8 @@ export interface Stack {
   pdp: RunningPdp;
   api: ApiHandle;
   clientSecret: string;
+  /** demo-api's registration at the IdP, for going to the IdP directly. */
+  idpClient: TestClient;
   pdpToken: string;
   txnKey: Uint8Array;
   /** Starts another API against the same IdP and PDP with some settings changed. */
@@ -53,6 +55,7 @@ export async function startStack(apiOverrides: ApiConfigInput = {}, options: { j
     pdp,
     api,
     clientSecret,
+    idpClient: { issuer: idp.issuer, clientId: CLIENT_ID, clientSecret, redirectUri: REDIRECT },
     pdpToken,
     txnKey,
     async startApi(overrides = {}, logger) {
@@ -84,11 +87,10 @@ export async function beginLogin(api: ApiHandle, jar = new CookieJar()): Promise
 
 /** The IdP half: the login form, up to the redirect back with code and state. */
 export async function authenticate(authorizeUrl: string, login: string): Promise<{ code: string; state: string; iss: string | null }> {
-  const { callback } = await loginThroughForm({ authorizeUrl, redirectUri: REDIRECT, login, password: 'demo' });
-  const code = callback.searchParams.get('code');
-  const state = callback.searchParams.get('state');
-  if (!code || !state) throw new Error(`no code/state in ${callback.href}`);
-  return { code, state, iss: callback.searchParams.get('iss') };
+  const { callback } = await loginThroughForm({ authorizeUrl, redirectUri: REDIRECT, login, password: DEMO_PASSWORD });
+  const { code, state, iss } = codeFromCallback(callback);
+  if (!state) throw new Error(`no state in ${callback.href}`);
+  return { code, state, iss };
 }
 
 export async function postToken(api: ApiHandle, body: unknown, cookie: string | undefined): Promise<Response> {

@@ -1,8 +1,8 @@
 // What a person does in the demo, step by step, through the real IdP pages.
 import { expect } from 'vitest';
+import { DEMO_PASSWORD } from 'demo-idp/testing';
 import type { Page } from 'playwright-core';
 
-export const PASSWORD = 'demo';
 const STEP_TIMEOUT_MS = 15_000;
 
 export function isOn(page: Page, origin: string, pathname?: string): boolean {
@@ -14,7 +14,7 @@ export function isOn(page: Page, origin: string, pathname?: string): boolean {
 export async function submitIdpLogin(page: Page, idpUrl: string, username: string): Promise<void> {
   await page.waitForURL((url) => url.origin === idpUrl, { timeout: STEP_TIMEOUT_MS });
   await page.locator('input[name="login"]').fill(username);
-  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
   await page.locator('form button[type="submit"], form input[type="submit"]').first().click();
 }
 
