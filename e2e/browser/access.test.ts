@@ -1,5 +1,6 @@
-// Each demo user sees exactly what DESIGN.md's table says, through the navigation and by typing
-// the URL, against the real demo-idp, pdp, demo-api and demo-web's production build.
+// Each demo user sees exactly what the demo policies grant (the user list in README.md), through
+// the navigation and by typing the URL, against the real demo-idp, pdp, demo-api and demo-web's
+// production build.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openSession, screenshotFailures, shoot, type Session } from './support/browser.js';

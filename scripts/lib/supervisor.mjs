@@ -37,10 +37,6 @@ export class Supervisor {
     this.#onUnexpectedExit = onUnexpectedExit;
   }
 
-  get stopping() {
-    return this.#stopping;
-  }
-
   /** @returns {ChildRecord} */
   start(service, env) {
     const child = spawn(process.execPath, service.args, {
@@ -80,14 +76,6 @@ export class Supervisor {
       if (!this.#stopping) this.#onUnexpectedExit(record);
     });
     return record;
-  }
-
-  get(name) {
-    return this.#children.get(name);
-  }
-
-  pids() {
-    return [...this.#children.values()].map((record) => record.child.pid).filter((pid) => pid !== undefined);
   }
 
   /** Sends `signal` to each child's whole process group. */
