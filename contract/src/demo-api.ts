@@ -79,7 +79,8 @@ export type AdminPoliciesResponse = PoliciesView;
 
 /**
  * demo-api's RFC 9457 problem: `code` is stable; a 403 adds what was refused (`resource`,
- * `action`) and the PDP's `decisionId`; a 400 for a bad body adds `errors`.
+ * `action`) and the PDP's `decisionId`; a 400 for a bad body adds `errors`; a refused sign-in
+ * adds the IdP's `idp_error` (code_rejected, idp_bad_response) or the failed check's `reason` (id_token_invalid).
  */
 export interface ApiProblem {
   readonly type: string;
@@ -91,4 +92,6 @@ export interface ApiProblem {
   readonly resource?: string;
   readonly action?: string;
   readonly errors?: readonly FieldError[];
+  readonly idp_error?: string;
+  readonly reason?: string;
 }
