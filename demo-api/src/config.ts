@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
+import { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, LOG_LEVELS, claimPathProblem, isAllowedJwtAlgorithm, isLogLevel } from '@oracle-ai/contract';
+
 import { ConfigError } from './errors.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -54,8 +56,6 @@ export type ApiConfigInput = Partial<Omit<{ -readonly [K in keyof ApiConfig]: Ap
   txnCookieKey?: string | Uint8Array;
 };
 
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-const SUPPORTED_ALGS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']);
 // The flow's own parameters can never come from configuration.
 const RESERVED_PARAMS = new Set(['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'request', 'request_uri']);
 
@@ -156,7 +156,7 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     extraAuthorizeParams: Object.freeze({ ...(input.extraAuthorizeParams ?? {}) }),
     groupsClaim: input.groupsClaim ?? 'groups',
     apiAudience: input.apiAudience ?? 'http://localhost:3000/api',
-    jwtAlgorithms: Object.freeze([...(input.jwtAlgorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'])]),
+    jwtAlgorithms: Object.freeze([...(input.jwtAlgorithms ?? DEFAULT_JWT_ALGORITHMS)]),
     jwtTyp: input.jwtTyp === undefined ? 'at+jwt' : input.jwtTyp || undefined,
     clockToleranceSec: input.clockToleranceSec ?? 5,
     jwksCooldownMs: input.jwksCooldownMs ?? 30_000,
@@ -196,10 +196,11 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
   for (const name of Object.keys(config.extraAuthorizeParams)) {
     if (RESERVED_PARAMS.has(name)) problems.push(`OIDC_EXTRA_AUTHORIZE_PARAMS must not set ${name}`);
   }
-  if (!config.groupsClaim) problems.push('OIDC_GROUPS_CLAIM must not be empty');
+  const groupsClaimProblem = claimPathProblem(config.groupsClaim);
+  if (groupsClaimProblem) problems.push(`OIDC_GROUPS_CLAIM ${groupsClaimProblem}`);
   if (!config.apiAudience) problems.push('API_AUDIENCE must not be empty');
-  if (config.jwtAlgorithms.length === 0 || config.jwtAlgorithms.some((alg) => !SUPPORTED_ALGS.has(alg))) {
-    problems.push(`JWT_ALGORITHMS must be a comma-separated list of ${[...SUPPORTED_ALGS].join(', ')} (never none or HS*)`);
+  if (config.jwtAlgorithms.length === 0 || !config.jwtAlgorithms.every(isAllowedJwtAlgorithm)) {
+    problems.push(`JWT_ALGORITHMS must be a comma-separated list of ${ALLOWED_JWT_ALGORITHMS.join(', ')} (never none or HS*)`);
   }
   if (!int(config.clockToleranceSec, 0, 300)) problems.push('JWT_CLOCK_TOLERANCE_SEC must be an integer 0-300');
   if (!int(config.jwksCooldownMs, 0, 3_600_000)) problems.push('JWKS_COOLDOWN_MS must be an integer 0-3600000');
@@ -212,7 +213,7 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
   if (!int(config.txnTtlSec, 30, 3600)) problems.push('TXN_TTL_SEC must be an integer 30-3600');
   if (!int(config.txnReplayCacheSize, 100, 10_000_000)) problems.push('txnReplayCacheSize must be an integer >= 100');
   if (typeof config.cookieSecure !== 'boolean' || Number.isNaN(config.cookieSecure)) problems.push('COOKIE_SECURE must be true or false');
-  if (!LOG_LEVELS.has(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!isLogLevel(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);
 }

@@ -1,3 +1,5 @@
+import type { ApiProblem } from '@oracle-ai/contract';
+
 /**
  * Every error demo-api answers with has a stable code from this closed set; the one table below
  * maps each code to its HTTP status and title. Bodies are RFC 9457 problem+json.
@@ -32,19 +34,17 @@ export const PROBLEMS = {
 
 export type ProblemCode = keyof typeof PROBLEMS;
 
-export interface ProblemPointer {
-  pointer: string;
-  message: string;
-}
+/** The members a problem may add to the standard ones. */
+export type ProblemExtra = Omit<ApiProblem, 'type' | 'title' | 'status' | 'code' | 'detail'>;
 
 /** An error with a stable code; `extra` members are added to the problem body as they are. */
 export class ApiError extends Error {
   readonly code: ProblemCode;
   readonly status: number;
   readonly detail: string;
-  readonly extra: Record<string, unknown>;
+  readonly extra: ProblemExtra;
 
-  constructor(code: ProblemCode, detail?: string, extra: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(code: ProblemCode, detail?: string, extra: ProblemExtra = {}, options?: { cause?: unknown }) {
     super(detail ?? PROBLEMS[code].title, options);
     this.name = 'ApiError';
     this.code = code;
@@ -64,7 +64,7 @@ export class ConfigError extends Error {
   }
 }
 
-export function problemBody(error: ApiError): Record<string, unknown> {
+export function problemBody(error: ApiError): ApiProblem {
   return {
     type: `urn:demo-api:problem:${error.code}`,
     title: PROBLEMS[error.code].title,

@@ -1,3 +1,5 @@
+import type { BatchResponse, DecisionResponse, PoliciesView } from '@oracle-ai/contract';
+
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { discard, isJsonResponse, readJson } from './upstream.js';
@@ -13,10 +15,11 @@ export interface PdpItem {
   action: string;
 }
 
+/** What demo-api keeps of a PDP decision. */
 export interface PdpDecision {
-  decisionId: string;
-  allow: boolean;
-  revision: string | undefined;
+  decisionId: DecisionResponse['decisionId'];
+  allow: DecisionResponse['allow'];
+  revision: DecisionResponse['revision'] | undefined;
 }
 
 function unavailable(detail: string, cause?: unknown): ApiError {
@@ -25,7 +28,7 @@ function unavailable(detail: string, cause?: unknown): ApiError {
 
 // Only `allow === true` allows; anything else in the answer is a malformed decision.
 function decisionOf(value: unknown): PdpDecision {
-  const d = value as { decisionId?: unknown; allow?: unknown; revision?: unknown } | null;
+  const d = value as { [K in keyof DecisionResponse]?: unknown } | null;
   if (!d || typeof d !== 'object' || typeof d.allow !== 'boolean' || typeof d.decisionId !== 'string' || !d.decisionId) {
     throw unavailable('The policy decision point gave a malformed answer.');
   }
@@ -85,18 +88,20 @@ export class PdpClient {
     return decisionOf(await this.#call('POST', '/v1/decide', { subject, ...item }));
   }
 
-  async decideBatch(subject: PdpSubject, items: PdpItem[]): Promise<PdpDecision[]> {
-    const answer = (await this.#call('POST', '/v1/decide/batch', { subject, items })) as { results?: unknown } | null;
+  async decideBatch(subject: PdpSubject, items: readonly PdpItem[]): Promise<PdpDecision[]> {
+    const answer = (await this.#call('POST', '/v1/decide/batch', { subject, items })) as { [K in keyof BatchResponse]?: unknown } | null;
     if (!answer || !Array.isArray(answer.results) || answer.results.length !== items.length) {
       throw unavailable('The policy decision point gave a malformed batch answer.');
     }
     return answer.results.map(decisionOf);
   }
 
-  /** GET /v1/policies, passed through as the PDP gives it. */
-  async policies(): Promise<Record<string, unknown>> {
-    const body = await this.#call('GET', '/v1/policies');
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw unavailable('The policy decision point gave a malformed policy listing.');
-    return body as Record<string, unknown>;
+  /** GET /v1/policies, passed through as the PDP gives it (only its outline is checked). */
+  async policies(): Promise<PoliciesView> {
+    const body = (await this.#call('GET', '/v1/policies')) as { [K in keyof PoliciesView]?: unknown } | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !Array.isArray(body.policies)) {
+      throw unavailable('The policy decision point gave a malformed policy listing.');
+    }
+    return body as PoliciesView;
   }
 }

@@ -211,7 +211,15 @@ describe('the JWT middleware refuses', () => {
 
   it('a token without sub, or with a malformed groups claim', async () => {
     await expect401(await forge({ sub: undefined as unknown as string }));
-    await expect401(await forge({ groups: 'oracle-ai-admins' as unknown as string[] }));
+    await expect401(await forge({ groups: 42 as unknown as string[] }));
+    await expect401(await forge({ groups: { admin: true } as unknown as string[] }));
+    await expect401(await forge({ groups: ['oracle-ai-admins', 7] as unknown as string[] }));
+  });
+
+  it('a groups claim that is one string is that one group, as in the PDP', async () => {
+    const response = await get(stack.api, '/api/me', await forge({ groups: 'oracle-ai-admins' as unknown as string[] }));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ user: { groups: ['oracle-ai-admins'] }, permissions: { admin: true } });
   });
 
   it('a tampered payload', async () => {

@@ -100,8 +100,15 @@ describe('config', () => {
     ['a bad port', { ...SECRET, API_PORT: '70000' }, /API_PORT/],
     ['a bad boolean', { ...SECRET, COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE/],
     ['a non-URL PDP', { ...SECRET, PDP_URL: 'pdp:8181' }, /PDP_URL/],
+    ['a groups claim path with an empty segment', { ...SECRET, OIDC_GROUPS_CLAIM: 'realm_access..roles' }, /OIDC_GROUPS_CLAIM/],
+    ['a groups claim path through a prototype', { ...SECRET, OIDC_GROUPS_CLAIM: '__proto__.groups' }, /OIDC_GROUPS_CLAIM must not name __proto__/],
+    ['an unknown log level', { ...SECRET, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error/],
   ])('refuses %s', (_name, env, message) => {
     expect(problems(env).join('\n')).toMatch(message);
+  });
+
+  it('accepts a dotted groups claim path (realm_access.roles)', () => {
+    expect(problems({ ...SECRET, OIDC_GROUPS_CLAIM: 'realm_access.roles' })).toEqual([]);
   });
 
   it('lists every problem at once', () => {

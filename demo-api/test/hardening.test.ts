@@ -157,6 +157,25 @@ describe('the JWT gate', () => {
     expect(one.status).toBe(200);
   });
 
+  it('reads groups by the PDP\'s rule: a dotted path through own properties, one string is one group', () => {
+    const claims = { sub: 'alice', realm_access: { roles: ['r1', 'r2'] }, groups: 'g', role: 'x' };
+    expect(userFromClaims(claims, 'realm_access.roles').groups).toEqual(['r1', 'r2']);
+    expect(userFromClaims(claims, 'groups').groups).toEqual(['g']);
+    expect(userFromClaims({ sub: 'alice' }, 'realm_access.roles').groups).toEqual([]);
+    expect(userFromClaims(Object.assign(Object.create({ groups: ['inherited'] }) as object, { sub: 'alice' }), 'groups').groups).toEqual([]);
+    // The groups claim itself is not sent twice; the other claims are.
+    expect(userFromClaims(claims, 'groups').claims).toEqual({ realm_access: { roles: ['r1', 'r2'] }, role: 'x' });
+  });
+
+  it.each([
+    ['a number', { groups: 1 }, 'groups'],
+    ['an array holding a non-string', { groups: ['g', null] }, 'groups'],
+    ['an object', { realm_access: { roles: { admin: true } } }, 'realm_access.roles'],
+    ['a path through a prototype', { constructor: { name: 'Object' } }, 'constructor.name'],
+  ])('refuses a token whose groups claim is %s', (_case, claims, path) => {
+    expect(() => userFromClaims({ sub: 'alice', ...claims }, path)).toThrow(expect.objectContaining({ code: 'token_invalid' }));
+  });
+
   it('keeps a "__proto__" claim as a claim: it cannot change what the PDP is sent', () => {
     const user = userFromClaims(JSON.parse('{"sub":"alice","groups":["g"],"__proto__":{"admin":true},"account_status":"active"}') as Record<string, unknown>, 'groups');
     expect(Object.getPrototypeOf(user.claims)).toBe(Object.prototype);

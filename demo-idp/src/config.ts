@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
+import { pino } from 'pino';
+
 import { IdpError } from './errors.js';
 
 /** Everything demo-idp needs, parsed and checked once at start. */
@@ -42,7 +44,8 @@ const DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+// The levels the logger itself knows, plus the one that turns it off: no list of our own to drift.
+const LOG_LEVELS: ReadonlySet<string> = new Set([...Object.keys(pino.levels.values), 'silent']);
 
 function list(value: string | undefined): string[] | undefined {
   if (value === undefined || value.trim() === '') return undefined;

@@ -1,3 +1,4 @@
+import { groupsFromClaims } from '@oracle-ai/contract';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Middleware } from 'koa';
 
@@ -11,14 +12,12 @@ const MAX_TOKEN_LENGTH = 16 * 1024;
 // Claims that describe the token, not the user: the PDP gets the rest.
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'azp', 'nonce', 'at_hash', 'c_hash', 'sid', 'auth_time']);
 
+// The PDP's token mode reads groups by the same rule (a dotted path; one string is one group).
 function groupsOf(payload: JWTPayload, claim: string): string[] {
-  const value = payload[claim];
-  if (value === undefined) return [];
+  const groups = groupsFromClaims(payload, claim);
   // A malformed groups claim is refused, not emptied: deny rules may depend on groups.
-  if (!Array.isArray(value) || value.length > 1000 || !value.every((g) => typeof g === 'string' && g.length > 0 && g.length <= 256)) {
-    throw new ApiError('token_invalid', 'The access token is not valid.');
-  }
-  return [...(value as string[])];
+  if (groups === undefined) throw new ApiError('token_invalid', 'The access token is not valid.');
+  return groups;
 }
 
 function headerCount(rawHeaders: readonly string[], name: string): number {

@@ -1,3 +1,4 @@
+import type { FieldError } from '@oracle-ai/contract';
 import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
 import type { Middleware } from 'koa';
 
@@ -12,10 +13,10 @@ function token(name: unknown): string {
   return String(name).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function pointers(errors: ErrorObject[] | null | undefined): Array<{ pointer: string; message: string }> {
+function pointers(errors: ErrorObject[] | null | undefined): FieldError[] {
   return (errors ?? []).map((e) => ({
     pointer: e.keyword === 'required' ? `${e.instancePath}/${token(e.params.missingProperty)}` : e.keyword === 'additionalProperties' ? `${e.instancePath}/${token(e.params.additionalProperty)}` : e.instancePath || '/',
-    message: e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is not valid'),
+    detail: e.keyword === 'additionalProperties' ? 'is not allowed' : (e.message ?? 'is not valid'),
   }));
 }
 

@@ -1,5 +1,16 @@
 import type { JSONSchemaType } from 'ajv';
 import type { Router } from '@koa/router';
+import {
+  MAX_CHAT_MESSAGE,
+  PAGES,
+  type AdminPoliciesResponse,
+  type AnalyticsResponse,
+  type ChatHistory,
+  type ChatReply,
+  type ChatRequest,
+  type MeResponse,
+  type PageName,
+} from '@oracle-ai/contract';
 
 import { ApiError } from '../errors.js';
 import type { Authorize } from '../http/authorize.js';
@@ -8,23 +19,15 @@ import { jsonBody } from '../http/body.js';
 import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
 import type { PdpClient, PdpItem } from '../pdp-client.js';
 
-interface ChatRequest {
-  message: string;
-}
-
-const MAX_MESSAGE = 2000;
 const chatRequestSchema: JSONSchemaType<ChatRequest> = {
   type: 'object',
   additionalProperties: false,
   required: ['message'],
-  properties: { message: { type: 'string', minLength: 1, maxLength: MAX_MESSAGE } },
+  properties: { message: { type: 'string', minLength: 1, maxLength: MAX_CHAT_MESSAGE } },
 };
 
-const PAGES: Array<{ key: 'chat' | 'analytics' | 'admin'; item: PdpItem }> = [
-  { key: 'chat', item: { resource: { type: 'chat' }, action: 'read' } },
-  { key: 'analytics', item: { resource: { type: 'analytics' }, action: 'read' } },
-  { key: 'admin', item: { resource: { type: 'admin' }, action: 'read' } },
-];
+/** What `/api/me` asks the PDP: each page's resource and action, in one batch. */
+const PAGE_ITEMS: readonly PdpItem[] = PAGES.map((page) => ({ resource: { type: page.resource }, action: page.action }));
 
 function userOf(ctx: ApiContext): AuthUser {
   const user = ctx.state.user;
@@ -51,13 +54,13 @@ export interface AppRouteDeps {
 export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRouteDeps): void {
   router.get('/api/me', async (ctx) => {
     const user = userOf(ctx);
-    const results = await pdp.decideBatch(subjectOf(user), PAGES.map((page) => page.item));
-    const permissions = Object.fromEntries(PAGES.map((page, i) => [page.key, results[i]?.allow === true]));
+    const results = await pdp.decideBatch(subjectOf(user), PAGE_ITEMS);
+    const permissions = Object.fromEntries(PAGES.map((page, i) => [page.name, results[i]?.allow === true])) as Record<PageName, boolean>;
     ctx.body = {
       user: { sub: user.sub, username: user.username, groups: user.groups },
       permissions,
       revision: results[0]?.revision ?? null,
-    };
+    } satisfies MeResponse;
   });
 
   router.get('/api/chat', authorize('chat', 'read'), (ctx) => {
@@ -67,12 +70,12 @@ export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRo
         { role: 'assistant', text: `Hello ${user.username}, I am the Oracle AI assistant.` },
         { role: 'assistant', text: 'You are here because the policy decision point allowed chat for you.' },
       ],
-    };
+    } satisfies ChatHistory;
   });
 
   router.post('/api/chat', authorize('chat', 'write'), jsonBody(chatRequestSchema), (ctx) => {
     const { message } = ctx.state.body as ChatRequest;
-    ctx.body = { reply: assistantReply(userOf(ctx).username, message) };
+    ctx.body = { reply: assistantReply(userOf(ctx).username, message) } satisfies ChatReply;
   });
 
   router.get('/api/analytics', authorize('analytics', 'read'), (ctx) => {
@@ -85,10 +88,10 @@ export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRo
         { label: 'Answers rated helpful', value: 87, unit: '%' },
         { label: 'Tokens served this month', value: 42.7, unit: 'M' },
       ],
-    };
+    } satisfies AnalyticsResponse;
   });
 
   router.get('/api/admin/policies', authorize('admin', 'read'), async (ctx) => {
-    ctx.body = await pdp.policies();
+    ctx.body = (await pdp.policies()) satisfies AdminPoliciesResponse;
   });
 }

@@ -1,43 +1,41 @@
-import type { Routes } from '@angular/router';
+import type { Route, Routes } from '@angular/router';
+import { PAGES, type PageName } from '@oracle-ai/contract';
 import { pageGuard } from './core/auth.guard';
+
+const APP_TITLE = 'Oracle AI demo';
+
+/** The component of each of the contract's pages (a page without one does not compile). */
+const PAGE_COMPONENTS: Readonly<Record<PageName, NonNullable<Route['loadComponent']>>> = {
+  chat: () => import('./features/chat/chat').then((m) => m.Chat),
+  analytics: () => import('./features/analytics/analytics').then((m) => m.Analytics),
+  admin: () => import('./features/admin/admin').then((m) => m.Admin),
+};
 
 export const routes: Routes = [
   {
     path: '',
     pathMatch: 'full',
-    title: 'Oracle AI demo',
+    title: APP_TITLE,
     loadComponent: () => import('./features/home/home').then((m) => m.Home),
   },
   {
     path: 'auth/callback',
-    title: 'Signing in · Oracle AI demo',
+    title: `Signing in · ${APP_TITLE}`,
     loadComponent: () => import('./features/callback/callback').then((m) => m.Callback),
   },
-  {
-    path: 'chat',
-    title: 'Chat · Oracle AI demo',
-    data: { page: 'chat' },
-    canActivate: [pageGuard],
-    loadComponent: () => import('./features/chat/chat').then((m) => m.Chat),
-  },
-  {
-    path: 'analytics',
-    title: 'Analytics · Oracle AI demo',
-    data: { page: 'analytics' },
-    canActivate: [pageGuard],
-    loadComponent: () => import('./features/analytics/analytics').then((m) => m.Analytics),
-  },
-  {
-    path: 'admin',
-    title: 'Admin · Oracle AI demo',
-    data: { page: 'admin' },
-    canActivate: [pageGuard],
-    loadComponent: () => import('./features/admin/admin').then((m) => m.Admin),
-  },
+  ...PAGES.map(
+    (page): Route => ({
+      path: page.path.slice(1),
+      title: `${page.label} · ${APP_TITLE}`,
+      data: { page: page.name },
+      canActivate: [pageGuard],
+      loadComponent: PAGE_COMPONENTS[page.name],
+    }),
+  ),
   {
     // Signed-in only: someone who is not signed in is sent to log in, never shown "forbidden".
     path: 'forbidden',
-    title: 'Access refused · Oracle AI demo',
+    title: `Access refused · ${APP_TITLE}`,
     canActivate: [pageGuard],
     loadComponent: () => import('./features/forbidden/forbidden').then((m) => m.Forbidden),
   },

@@ -1,6 +1,7 @@
 import { Component, computed, inject } from '@angular/core';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthService } from './core/auth.service';
+import { MeService } from './core/me.service';
 import { NoticesService } from './core/notices.service';
 import { describeProblem, problemOf } from './core/problem';
 import { PAGE_LINKS } from './shared/page-links';
@@ -12,13 +13,14 @@ import { PAGE_LINKS } from './shared/page-links';
 })
 export class App {
   protected readonly auth = inject(AuthService);
+  protected readonly me = inject(MeService).me;
   protected readonly notices = inject(NoticesService);
   readonly #router = inject(Router);
 
   /** Only the pages the PDP allows appear in the navigation. */
   protected readonly links = computed(() => {
-    const me = this.auth.me();
-    return me ? PAGE_LINKS.filter((link) => me.permissions[link.page] === true) : [];
+    const me = this.me();
+    return me ? PAGE_LINKS.filter((link) => me.permissions[link.name] === true) : [];
   });
 
   protected logout(): void {

@@ -1,7 +1,9 @@
 import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
+import { PAGES, type MeResponse } from '@oracle-ai/contract';
 import { describe, expect, it, vi } from 'vitest';
-import { AuthService, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { MeService } from './me.service';
 import { NoticesService } from './notices.service';
 import { RefusalService } from './refusal.service';
 import { ALICE, BOB, nextRequest, setup } from './testing';
@@ -46,6 +48,17 @@ describe('pageGuard', () => {
     }
   });
 
+  it.each(PAGES)('every contract page is guarded by its own permission: $path', async (page) => {
+    const { http } = setup({ token: 'tok' });
+    const router = TestBed.inject(Router);
+    const deniedOnlyThis: MeResponse = { ...ALICE, permissions: { chat: true, analytics: true, admin: true, [page.name]: false } };
+    const navigated = router.navigateByUrl(page.path);
+    (await nextRequest(http, '/api/me')).flush(deniedOnlyThis);
+    await navigated;
+    expect(router.url).toBe(`/forbidden?from=${encodeURIComponent(page.path)}`);
+    expect(TestBed.inject(RefusalService).last()).toEqual({ url: page.path, resource: page.resource, action: page.action });
+  });
+
   it('asks /api/me once for several navigations', async () => {
     const { http } = setup({ token: 'tok' });
     const router = TestBed.inject(Router);
@@ -66,7 +79,7 @@ describe('pageGuard', () => {
     (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'http://127.0.0.1:9000/auth' });
     await vi.waitFor(() => expect(leaveTo).toHaveBeenCalled());
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/analytics');
-    expect(TestBed.inject(AuthService).me()).toBeNull();
+    expect(TestBed.inject(MeService).me()).toBeNull();
   });
 
   it('fails closed with a visible message when permissions cannot be loaded (503)', async () => {

@@ -1,16 +1,18 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { Router, type CanActivateFn } from '@angular/router';
-import { PAGES, type Page } from './api-types';
+import { pageNamed } from '@oracle-ai/contract';
 import { AuthService } from './auth.service';
+import { MeService } from './me.service';
 import { NoticesService } from './notices.service';
 import { describeProblem, problemOf } from './problem';
 import { RefusalService } from './refusal.service';
 
 /**
- * Lets a signed-in user through when `/api/me` says the PDP allows the route's `data.page`
- * (routes without one only need a signed-in user). Signed out, it starts the login and
- * remembers the URL; it never shows Forbidden to someone who simply has not signed in.
+ * Lets a signed-in user through when `/api/me` says the PDP allows the route's `data.page`, a
+ * page of the contract's PAGES (routes without one only need a signed-in user). Signed out, it
+ * starts the login and remembers the URL; it never shows Forbidden to someone who simply has
+ * not signed in.
  */
 export const pageGuard: CanActivateFn = async (route, state) => {
   const auth = inject(AuthService);
@@ -18,6 +20,7 @@ export const pageGuard: CanActivateFn = async (route, state) => {
   const notices = inject(NoticesService);
   // inject() works only before the first await.
   const refusals = inject(RefusalService);
+  const me = inject(MeService);
 
   if (!auth.signedIn()) {
     try {
@@ -30,11 +33,11 @@ export const pageGuard: CanActivateFn = async (route, state) => {
 
   let allowed: boolean;
   try {
-    const me = await auth.ensureMe();
-    const page = pageOf(route.data['page']);
-    allowed = page === null || me.permissions[page] === true;
+    const { permissions } = await me.ensure();
+    const page = pageNamed(route.data['page']);
+    allowed = page === undefined || permissions[page.name] === true;
     if (!allowed && page) {
-      refusals.set({ url: state.url, resource: page, action: 'read' });
+      refusals.set({ url: state.url, resource: page.resource, action: page.action });
       return router.createUrlTree(['/forbidden'], { queryParams: { from: state.url } });
     }
   } catch (error) {
@@ -47,7 +50,3 @@ export const pageGuard: CanActivateFn = async (route, state) => {
   notices.clear();
   return true;
 };
-
-function pageOf(value: unknown): Page | null {
-  return typeof value === 'string' && (PAGES as readonly string[]).includes(value) ? (value as Page) : null;
-}

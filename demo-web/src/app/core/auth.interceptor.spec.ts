@@ -3,8 +3,9 @@ import { TestBed } from '@angular/core/testing';
 import { Router } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { AuthService, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
 import { authFlowContext } from './http-context';
+import { MeService } from './me.service';
 import { RefusalService } from './refusal.service';
 import { ALICE, nextRequest, ORIGIN, setup } from './testing';
 
@@ -39,8 +40,8 @@ describe('authInterceptor', () => {
   it('a 401 forgets the token and signs in again, returning to the same page', async () => {
     const { http, leaveTo } = setup({ token: 'stale' });
     const router = TestBed.inject(Router);
-    const auth = TestBed.inject(AuthService);
-    const meDone = auth.ensureMe();
+    const me = TestBed.inject(MeService);
+    const meDone = me.ensure();
     (await nextRequest(http, '/api/me')).flush(ALICE);
     await meDone;
     await router.navigateByUrl('/chat?room=1');
@@ -53,7 +54,7 @@ describe('authInterceptor', () => {
     });
     await expect(call).rejects.toMatchObject({ status: 401 });
     expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
-    expect(auth.me()).toBeNull();
+    expect(me.me()).toBeNull();
     const authorize = await nextRequest(http, '/api/authorize');
     expect(authorize.request.headers.has('Authorization')).toBe(false);
     authorize.flush({ authorize_url: 'http://127.0.0.1:9000/auth?x' });
@@ -87,7 +88,7 @@ describe('authInterceptor', () => {
   it('a 403 shows the Forbidden page with what the API refused', async () => {
     const { http } = setup({ token: 'tok' });
     const router = TestBed.inject(Router);
-    const meDone = TestBed.inject(AuthService).ensureMe();
+    const meDone = TestBed.inject(MeService).ensure();
     (await nextRequest(http, '/api/me')).flush(ALICE);
     await meDone;
     await router.navigateByUrl('/chat');

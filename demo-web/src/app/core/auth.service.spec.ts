@@ -1,6 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import { describe, expect, it } from 'vitest';
 import { AuthService, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { MeService } from './me.service';
 import { ALICE, nextRequest, setup } from './testing';
 
 const AUTHORIZE_URL = 'http://127.0.0.1:9000/auth?client_id=demo-api&state=s';
@@ -45,9 +46,10 @@ describe('AuthService', () => {
     expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-1');
     expect(localStorage.length).toBe(0);
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBeNull();
-    expect(auth.me()).toEqual(ALICE);
-    expect(auth.may('chat')).toBe(true);
-    expect(auth.may('admin')).toBe(false);
+    const me = TestBed.inject(MeService);
+    expect(me.me()).toEqual(ALICE);
+    expect(me.may('chat')).toBe(true);
+    expect(me.may('admin')).toBe(false);
   });
 
   it('completeLogin never returns to another site, whatever was stored', async () => {
@@ -92,22 +94,16 @@ describe('AuthService', () => {
     expect(auth.token()).toBe('kept');
   });
 
-  it('ensureMe shares one /api/me request between concurrent callers', async () => {
-    const { http } = setup({ token: 'tok' });
-    const auth = TestBed.inject(AuthService);
-    const a = auth.ensureMe();
-    const b = auth.ensureMe();
-    (await nextRequest(http, '/api/me')).flush(ALICE);
-    await expect(Promise.all([a, b])).resolves.toEqual([ALICE, ALICE]);
-    await auth.ensureMe();
-    http.verify();
-  });
-
   it('logout forgets the token before asking /api/logout, then goes to the IdP end-session URL', async () => {
     const { http, leaveTo } = setup({ token: 'tok' });
     const auth = TestBed.inject(AuthService);
+    const me = TestBed.inject(MeService);
+    const known = me.ensure();
+    (await nextRequest(http, '/api/me')).flush(ALICE);
+    await known;
     const done = auth.logout();
     expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
+    expect(me.me()).toBeNull();
     expect(auth.signedIn()).toBe(false);
     const req = await nextRequest(http, '/api/logout');
     expect(req.request.headers.has('Authorization')).toBe(false);

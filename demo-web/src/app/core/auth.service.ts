@@ -1,9 +1,10 @@
 import { HttpClient } from '@angular/common/http';
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
-import type { AuthorizeResponse, LogoutResponse, Me, Page, TokenResponse } from './api-types';
+import type { AuthorizeResponse, LogoutResponse, TokenRequest, TokenResponse } from '@oracle-ai/contract';
 import { FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
 import { authFlowContext } from './http-context';
+import { MeService } from './me.service';
 import { isHttpUrl, safeReturnUrl } from './urls';
 
 export const TOKEN_KEY = 'demo-web.access_token';
@@ -19,22 +20,21 @@ export class UnexpectedResponseError extends Error {
 }
 
 /**
- * The signed-in state: the access token (sessionStorage only), the user and what the PDP lets
- * them do (`/api/me`), and the login/logout round trips through demo-api and the IdP.
+ * The signed-in state: the access token (sessionStorage only) and the login/logout round trips
+ * through demo-api and the IdP. Who the user is and what they may open is {@link MeService}'s,
+ * which this service clears whenever the token changes.
  */
 @Injectable({ providedIn: 'root' })
 export class AuthService {
   readonly #http = inject(HttpClient);
   readonly #storage = inject(TOKEN_STORAGE);
   readonly #leaveTo = inject(FULL_PAGE_NAVIGATION);
+  readonly #me = inject(MeService);
 
   readonly #token = signal<string | null>(this.#storage.getItem(TOKEN_KEY));
-  readonly #me = signal<Me | null>(null);
   readonly #leaving = signal<'login' | 'logout' | null>(null);
-  #meRequest: Promise<Me> | null = null;
 
   readonly token = this.#token.asReadonly();
-  readonly me = this.#me.asReadonly();
   readonly signedIn = computed(() => this.#token() !== null);
   /** Set once the browser is on its way to the IdP, so the page can say so instead of going blank. */
   readonly leaving = this.#leaving.asReadonly();
@@ -44,10 +44,6 @@ export class AuthService {
     inject(DOCUMENT).defaultView?.addEventListener('pageshow', (event) => {
       if (event.persisted) this.#leaving.set(null);
     });
-  }
-
-  may(page: Page): boolean {
-    return this.#me()?.permissions[page] === true;
   }
 
   /** Remembers where to come back to, asks demo-api for the IdP's authorize URL, and goes there. */
@@ -85,7 +81,7 @@ export class AuthService {
    */
   async completeLogin(code: string, state: string): Promise<string> {
     const body = await firstValueFrom(
-      this.#http.post<TokenResponse>('/api/token', { code, state }, { context: authFlowContext() }),
+      this.#http.post<TokenResponse>('/api/token', { code, state } satisfies TokenRequest, { context: authFlowContext() }),
     );
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
       throw new UnexpectedResponseError('demo-api did not return an access_token');
@@ -96,7 +92,7 @@ export class AuthService {
     try {
       // As a login request: a 401 here means the API refuses brand-new tokens (issuer or audience
       // misconfigured); signing in again would loop between the app and the IdP forever.
-      this.#me.set(await firstValueFrom(this.#http.get<Me>('/api/me', { context: authFlowContext() })));
+      await this.#me.load(authFlowContext());
     } catch (error) {
       this.#forgetSession();
       throw error;
@@ -104,28 +100,6 @@ export class AuthService {
     const returnTo = safeReturnUrl(this.#storage.getItem(RETURN_URL_KEY));
     this.#storage.removeItem(RETURN_URL_KEY);
     return returnTo;
-  }
-
-  /** The user and their permissions, fetched once per token (concurrent callers share one request). */
-  ensureMe(): Promise<Me> {
-    const known = this.#me();
-    if (known) return Promise.resolve(known);
-    if (!this.#meRequest) {
-      const tokenAtStart = this.#token();
-      const request = firstValueFrom(this.#http.get<Me>('/api/me')).then(
-        (me) => {
-          // A login or logout that happened meanwhile wins over this stale answer.
-          if (this.#token() === tokenAtStart) this.#me.set(me);
-          return me;
-        },
-        (error: unknown) => {
-          if (this.#meRequest === request) this.#meRequest = null;
-          throw error;
-        },
-      );
-      this.#meRequest = request;
-    }
-    return this.#meRequest;
   }
 
   /**
@@ -153,7 +127,6 @@ export class AuthService {
   #forgetSession(): void {
     this.#storage.removeItem(TOKEN_KEY);
     this.#token.set(null);
-    this.#me.set(null);
-    this.#meRequest = null;
+    this.#me.clear();
   }
 }

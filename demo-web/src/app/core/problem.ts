@@ -1,5 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import type { Problem } from './api-types';
+import type { ApiProblem } from '@oracle-ai/contract';
+
+/**
+ * What the app reads of a failure: demo-api's RFC 9457 problem (a 403 adds resource, action
+ * and decisionId), every member optional, since a proxy or the network may answer instead.
+ */
+export type Problem = Partial<Pick<ApiProblem, 'type' | 'title' | 'status' | 'detail' | 'decisionId' | 'resource' | 'action'>>;
 
 /** Reads RFC 9457 problem details out of an HTTP error, tolerating bodies that are not JSON. */
 export function problemOf(error: unknown): Problem {

@@ -1,5 +1,5 @@
 import { Injectable, signal } from '@angular/core';
-import type { Problem } from './api-types';
+import type { Problem } from './problem';
 
 /** What was refused, for the Forbidden page: a page the guard kept closed, or an API 403. */
 export interface Refusal {

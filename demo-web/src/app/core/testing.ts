@@ -1,45 +1,35 @@
 import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { Component, provideZonelessChangeDetection } from '@angular/core';
+import { provideZonelessChangeDetection, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter, type Routes } from '@angular/router';
+import { provideRouter } from '@angular/router';
+import type { MeResponse } from '@oracle-ai/contract';
 import { vi } from 'vitest';
-import type { Me } from './api-types';
-import { pageGuard } from './auth.guard';
+import { routes } from '../app.routes';
 import { authInterceptor } from './auth.interceptor';
 import { APP_ORIGIN, FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
 
 export const ORIGIN = 'http://127.0.0.1:4200';
 
-@Component({ selector: 'app-blank', template: '' })
-class Blank {}
-
-export const TEST_ROUTES: Routes = [
-  { path: '', component: Blank },
-  { path: 'chat', data: { page: 'chat' }, canActivate: [pageGuard], component: Blank },
-  { path: 'analytics', data: { page: 'analytics' }, canActivate: [pageGuard], component: Blank },
-  { path: 'admin', data: { page: 'admin' }, canActivate: [pageGuard], component: Blank },
-  { path: 'forbidden', canActivate: [pageGuard], component: Blank },
-  { path: 'open', component: Blank },
-];
-
-export const ALICE: Me = {
+export const ALICE: MeResponse = {
   user: { sub: 'alice', username: 'alice', groups: ['oracle-ai-users'] },
   permissions: { chat: true, analytics: true, admin: false },
   revision: 'sha256:test',
 };
 
-export const BOB: Me = {
+export const BOB: MeResponse = {
   user: { sub: 'bob', username: 'bob', groups: [] },
   permissions: { chat: false, analytics: true, admin: false },
   revision: 'sha256:test',
 };
 
 /**
- * The real interceptor, guard and service over Angular's HTTP test backend; the only stand-in
- * is the full-page navigation to the IdP, which jsdom cannot perform.
+ * The app's own routes (with their guard), interceptor and services over Angular's HTTP test
+ * backend; the only stand-in is the full-page navigation to the IdP, which jsdom cannot
+ * perform. No outlet is rendered, so navigating creates no page component. `providers` adds
+ * what a test needs beyond that (a page's data service).
  */
-export function setup(options: { token?: string } = {}) {
+export function setup(options: { token?: string; providers?: Provider[] } = {}) {
   sessionStorage.clear();
   localStorage.clear();
   if (options.token) sessionStorage.setItem('demo-web.access_token', options.token);
@@ -47,12 +37,13 @@ export function setup(options: { token?: string } = {}) {
   TestBed.configureTestingModule({
     providers: [
       provideZonelessChangeDetection(),
-      provideRouter(TEST_ROUTES),
+      provideRouter(routes),
       provideHttpClient(withInterceptors([authInterceptor])),
       provideHttpClientTesting(),
       { provide: APP_ORIGIN, useValue: ORIGIN },
       { provide: FULL_PAGE_NAVIGATION, useValue: leaveTo },
       { provide: TOKEN_STORAGE, useFactory: () => sessionStorage },
+      ...(options.providers ?? []),
     ],
   });
   return { leaveTo, http: TestBed.inject(HttpTestingController) };

@@ -1,19 +1,18 @@
-import type { Page } from '../core/api-types';
+import { PAGES, type Page, type PageName } from '@oracle-ai/contract';
 
-export interface PageLink {
-  readonly page: Page;
-  readonly path: string;
-  readonly label: string;
-  readonly summary: string;
-}
+export type PageLink = Page & { readonly summary: string };
 
-export const PAGE_LINKS: readonly PageLink[] = [
-  { page: 'chat', path: '/chat', label: 'Chat', summary: 'Talk to the AI assistant.' },
-  { page: 'analytics', path: '/analytics', label: 'Analytics', summary: 'Usage figures, as a table and a chart.' },
-  { page: 'admin', path: '/admin', label: 'Admin', summary: 'The policy revision the PDP is serving.' },
-];
+/** What each page is for, on the home page's cards. */
+const SUMMARIES: Readonly<Record<PageName, string>> = {
+  chat: 'Talk to the AI assistant.',
+  analytics: 'Usage figures, as a table and a chart.',
+  admin: 'The policy revision the PDP is serving.',
+};
 
-/** The group that opens each page in the demo policies, to tell a refused user whom to ask for what. */
+/** The contract's pages, in its order, with what the app says about each. */
+export const PAGE_LINKS: readonly PageLink[] = PAGES.map((page) => ({ ...page, summary: SUMMARIES[page.name] }));
+
+/** The group that opens each resource in the demo policies, to tell a refused user whom to ask for what. */
 export const ACCESS_HINTS: Readonly<Record<string, string>> = {
   chat: 'oracle-ai-users',
   admin: 'oracle-ai-admins',

@@ -1,10 +1,7 @@
 import { DecimalPipe } from '@angular/common';
-import { HttpClient } from '@angular/common/http';
-import { Component, computed, inject, signal } from '@angular/core';
-import { firstValueFrom } from 'rxjs';
-import type { AnalyticsResponse, Figure } from '../../core/api-types';
-import { isHandledByInterceptor } from '../../core/errors';
-import { describeProblem, problemOf } from '../../core/problem';
+import { Component, computed, inject } from '@angular/core';
+import type { Figure } from '@oracle-ai/contract';
+import { AnalyticsService } from './analytics.service';
 
 interface Bar {
   readonly label: string;
@@ -51,24 +48,14 @@ export function toBars(figures: readonly Figure[]): Bar[] {
   selector: 'app-analytics',
   imports: [DecimalPipe],
   templateUrl: './analytics.html',
+  providers: [AnalyticsService],
 })
 export class Analytics {
-  readonly #http = inject(HttpClient);
-  protected readonly figures = signal<readonly Figure[] | null>(null);
-  protected readonly error = signal<string | null>(null);
-  protected readonly row = ROW;
+  protected readonly analytics = inject(AnalyticsService);
   protected readonly chartWidth = CHART_WIDTH;
 
   /** Bars in SVG attributes, not inline styles: the CSP allows no style attributes. */
-  protected readonly bars = computed(() => toBars(this.figures() ?? []));
+  protected readonly bars = computed(() => toBars(this.analytics.figures() ?? []));
   protected readonly barSpace = BAR_SPACE;
   protected readonly chartHeight = computed(() => Math.max(1, this.bars().length) * ROW);
-
-  constructor() {
-    firstValueFrom(this.#http.get<AnalyticsResponse>('/api/analytics'))
-      .then((body) => this.figures.set(body.figures ?? []))
-      .catch((error: unknown) => {
-        if (!isHandledByInterceptor(error)) this.error.set(describeProblem(problemOf(error)));
-      });
-  }
 }

@@ -1,6 +1,6 @@
 import { Component, computed, inject, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { AuthService } from '../../core/auth.service';
+import { MeService } from '../../core/me.service';
 import { RefusalService } from '../../core/refusal.service';
 import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
 import { safeReturnUrl } from '../../core/urls';
@@ -12,7 +12,7 @@ import { safeReturnUrl } from '../../core/urls';
   templateUrl: './forbidden.html',
 })
 export class Forbidden {
-  protected readonly auth = inject(AuthService);
+  protected readonly me = inject(MeService).me;
   readonly #refusals = inject(RefusalService);
 
   /** `?from=/chat`, bound by the router: the page that was refused, also after a reload. */
@@ -25,12 +25,12 @@ export class Forbidden {
     if (from === '/') return null;
     // Only a known page maps to a resource; an unknown path is shown as it is, not guessed at.
     const page = PAGE_LINKS.find((p) => from === p.path || from.startsWith(`${p.path}?`) || from.startsWith(`${p.path}/`));
-    return page ? { url: from, resource: page.page, action: 'read' } : { url: from };
+    return page ? { url: from, resource: page.resource, action: page.action } : { url: from };
   });
 
   protected readonly pageLabel = computed(() => {
     const r = this.refusal();
-    return PAGE_LINKS.find((p) => p.path === r?.url || p.page === r?.resource)?.label ?? r?.url ?? '';
+    return PAGE_LINKS.find((p) => p.path === r?.url || p.resource === r?.resource)?.label ?? r?.url ?? '';
   });
 
   /** "chat · read": the resource and action the PDP was asked about. */
@@ -45,7 +45,7 @@ export class Forbidden {
   });
 
   protected readonly allowedPages = computed(() => {
-    const me = this.auth.me();
-    return me ? PAGE_LINKS.filter((p) => me.permissions[p.page]) : [];
+    const me = this.me();
+    return me ? PAGE_LINKS.filter((p) => me.permissions[p.name]) : [];
   });
 }

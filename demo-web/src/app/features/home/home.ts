@@ -1,7 +1,8 @@
 import { Component, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { AuthService } from '../../core/auth.service';
-import { isHandledByInterceptor } from '../../core/errors';
+import { failureMessage } from '../../core/errors';
+import { MeService } from '../../core/me.service';
 import { describeProblem, problemOf } from '../../core/problem';
 import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
 
@@ -18,6 +19,8 @@ interface DemoUser {
 })
 export class Home {
   protected readonly auth = inject(AuthService);
+  readonly #meService = inject(MeService);
+  protected readonly me = this.#meService.me;
   protected readonly pages = PAGE_LINKS;
   protected readonly hints = ACCESS_HINTS;
   protected readonly error = signal<string | null>(null);
@@ -29,9 +32,7 @@ export class Home {
 
   constructor() {
     if (this.auth.signedIn()) {
-      this.auth.ensureMe().catch((error: unknown) => {
-        if (!isHandledByInterceptor(error)) this.error.set(describeProblem(problemOf(error)));
-      });
+      this.#meService.ensure().catch((error: unknown) => this.error.set(failureMessage(error)));
     }
   }
 

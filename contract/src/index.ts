@@ -1,0 +1,36 @@
+export type {
+  BatchResponse,
+  DecisionExplain,
+  DecisionReason,
+  DecisionResponse,
+  Effect,
+  FieldError,
+  PoliciesView,
+  PolicyLoadError,
+  PolicyRuleSummary,
+  PolicySummary,
+  Problem,
+  RuleTrace,
+} from './pdp.js';
+export {
+  MAX_CHAT_MESSAGE,
+  type AdminPoliciesResponse,
+  type AnalyticsResponse,
+  type ApiProblem,
+  type AuthorizeResponse,
+  type ChatHistory,
+  type ChatMessage,
+  type ChatReply,
+  type ChatRequest,
+  type Figure,
+  type LogoutResponse,
+  type MeResponse,
+  type MeUser,
+  type Permissions,
+  type TokenRequest,
+  type TokenResponse,
+} from './demo-api.js';
+export { PAGES, pageNamed, type Page, type PageDefinition, type PageName } from './pages.js';
+export { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, isAllowedJwtAlgorithm, type JwtAlgorithm } from './jwt.js';
+export { LOG_LEVELS, isLogLevel, type LogLevel } from './log-levels.js';
+export { claimPathProblem, groupsFromClaims, readClaimPath } from './groups-claim.js';

@@ -1,0 +1,107 @@
+/**
+ * What the PDP's HTTP API answers, as other packages read it. pdp/schemas/responses.schema.json
+ * describes the same bodies for non-TypeScript callers; test/wire-drift.test.ts fails when the
+ * two disagree.
+ */
+
+export type Effect = 'allow' | 'deny';
+
+/** Why a decision came out as it did: the rule that applied, or a refusal code. */
+export interface DecisionReason {
+  /** Policy id; `$token` when a token was refused. */
+  policy: string;
+  rule: string;
+  effect: Effect;
+  /** Set when the reason is not a plain rule match: evaluation_error, token_expired, token_invalid, … */
+  code?: string;
+  message?: string;
+}
+
+/** How one rule was considered, in an explained decision. */
+export interface RuleTrace {
+  policy: string;
+  rule: string;
+  effect: Effect;
+  actionMatched: boolean;
+  subjectMatched: boolean;
+  /** `null` when the rule has no `when`, or when it was not reached. */
+  whenResult: boolean | null;
+  applied: boolean;
+  error?: string;
+}
+
+/** Derived roles and a trace of every rule considered. */
+export interface DecisionExplain {
+  /** Roles the subject holds after derivation and inheritance, sorted. */
+  roles: string[];
+  rules: RuleTrace[];
+  /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
+  roleErrors?: { role: string; message: string }[];
+}
+
+/** One answer of `POST /v1/decide`, and each entry of a batch answer. */
+export interface DecisionResponse {
+  /** Unique per decision; the key of its decision-log line. */
+  decisionId: string;
+  allow: boolean;
+  effect: Effect;
+  reasons: readonly DecisionReason[];
+  /** sha256 of the policy set that decided. */
+  revision: string;
+  /** Present when the request asked for it. */
+  explain?: DecisionExplain;
+}
+
+/** `POST /v1/decide/batch`: one decision per item, in the order asked. */
+export interface BatchResponse {
+  results: readonly DecisionResponse[];
+}
+
+export interface PolicyRuleSummary {
+  id: string;
+  effect: Effect;
+  actions: readonly string[];
+}
+
+export interface PolicySummary {
+  id: string;
+  resource: string;
+  description?: string;
+  /** Relative to the policy directory. */
+  file: string;
+  rules: readonly PolicyRuleSummary[];
+}
+
+/** One problem found while loading the policy directory. */
+export interface PolicyLoadError {
+  file: string;
+  pointer: string;
+  message: string;
+}
+
+/** `GET /v1/policies`. Before the first successful load `revision` and `loadedAt` are null. */
+export interface PoliciesView {
+  revision: string | null;
+  loadedAt: string | null;
+  policies: readonly PolicySummary[];
+  roles: readonly string[];
+  /** The last reload that failed (the previous set keeps serving), or null. */
+  lastError: null | { at: string; errors: readonly PolicyLoadError[] };
+}
+
+/** One offending field of a request: where it is (RFC 6901 JSON pointer) and what is wrong. */
+export interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+/** RFC 9457 problem details; `code` is stable, `errors` lists each offending field. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  errors?: FieldError[];
+}
