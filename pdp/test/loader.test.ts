@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkPolicySources, loadPolicies, MAX_FILE_BYTES } from '../src/policy/loader.js';
 import { formatPolicyError } from '../src/policy/format.js';
-import { findDuplicateKeys, parseJson, scanJson } from '../src/policy/json.js';
+import { parseJson, scanJson } from '../src/policy/json.js';
 import { readSchema, VISIBLE_NAME_PATTERN } from '../src/policy/schemas.js';
 import { ALLOWED_OPERATORS, MAX_OPERATIONS } from '../src/engine/logic.js';
 
@@ -186,7 +186,7 @@ describe('JSON reading', () => {
     }
   });
   it('finds duplicate keys at any depth, with escaped pointers', () => {
-    expect(findDuplicateKeys('{"a":{"x/y":1,"x/y":2},"b":[{"c":1},{"c":1,"c":2}],"s":"\\"a\\":1,\\"a\\":2"}')).toEqual([
+    expect(scanJson('{"a":{"x/y":1,"x/y":2},"b":[{"c":1},{"c":1,"c":2}],"s":"\\"a\\":1,\\"a\\":2"}').duplicates).toEqual([
       { pointer: '/a/x~1y', message: 'duplicate key "x/y"' },
       { pointer: '/b/1/c', message: 'duplicate key "c"' },
     ]);
