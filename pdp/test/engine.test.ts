@@ -200,3 +200,40 @@ describe('json-logic safety', () => {
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });
 });
+
+describe('compilePolicySet: one checker for hand-built and loaded sets', () => {
+  const valid = (): PolicySet => set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: ['g'] } } }] }]);
+
+  it('lists every problem of a hand-built set, with file and pointer, as the loader would', () => {
+    const bad = set([{ id: 'p', resource: '', rules: [{ id: 'r', effect: 'allow', actions: [], subject: { groups: {} }, when: { log: 1 } }] }]);
+    let caught: unknown;
+    try {
+      compile(bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InvalidPolicySetError);
+    const error = caught as InvalidPolicySetError;
+    expect(error.name).toBe('InvalidPolicySetError');
+    expect(error.code).toBe('invalid_policy_set');
+    expect(error.errors.map((e) => `${e.file}:${e.pointer}`).sort()).toEqual(
+      ['policies/0:/resource', 'policies/0:/rules/0/actions', 'policies/0:/rules/0/subject/groups', 'policies/0:/rules/0/when/log'].sort(),
+    );
+    expect(error.message).toContain('policies/0:/rules/0/actions: actions must list at least one action');
+  });
+
+  it('checks a hand-built set again on every compile: a change after a first compile cannot slip through', () => {
+    const s = valid();
+    expect(compile(s).policySet).toBe(s);
+    (s.policies[0] as Policy).rules[0] = { id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: [] } } };
+    expect(() => compile(s)).toThrow(/anyOf must list at least one name/);
+  });
+
+  it("takes the loader's set as checked: frozen, compiled as it is", async () => {
+    const { checkPolicySources } = await import('../src/policy/loader.js');
+    const loaded = checkPolicySources({ policies: [{ file: 'p.json', text: JSON.stringify(valid().policies[0]) }] });
+    if (!loaded.ok) throw new Error('refused');
+    expect(Object.isFrozen(loaded.policySet.policies[0]?.rules[0]?.subject?.groups?.anyOf)).toBe(true);
+    expect(compile(loaded.policySet).policySet).toBe(loaded.policySet);
+  });
+});

@@ -209,6 +209,11 @@ describe('the published schemas', () => {
       expect(pattern).toBe(VISIBLE_NAME_PATTERN);
     }
   });
+  it('define the decision request once: policy-test inputs refer to the decide request schema', () => {
+    const tests = readSchema('policyTest') as { $defs: Record<string, { properties?: { input?: { $ref?: string } } }> };
+    expect(tests.$defs.case?.properties?.input?.$ref).toBe('decide-request.schema.json');
+    expect(tests.$defs.request).toBeUndefined();
+  });
   it("document exactly the engine's operator allow-list", () => {
     const schema = readSchema('policy') as { $defs: { rule: { properties: { when: { description: string } } } } };
     const listed = /Operators: (.*?)\. var paths/.exec(schema.$defs.rule.properties.when.description)?.[1]?.split(' ');

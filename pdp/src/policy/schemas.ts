@@ -252,6 +252,8 @@ function issuesOf(e: ErrorObject): SchemaIssue[] {
       const pattern = String(params.pattern);
       const words = PATTERN_MESSAGES[pattern] ?? `must match the pattern ${pattern}`;
       if (e.propertyName !== undefined) return one(`name ${JSON.stringify(e.propertyName)} ${words}`, child(e.propertyName));
+      // "" fails the pattern too, but "must not be empty" (minLength) already says what is wrong.
+      if (e.data === '' && Number((e.parentSchema as { minLength?: unknown }).minLength) >= 1) return [];
       return one(words);
     }
     case 'not': {
