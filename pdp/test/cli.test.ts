@@ -181,12 +181,22 @@ describe('pdp test', () => {
     const dir = await copyOfPolicies('bad-tests');
     await writeFile(
       join(dir, 'tests', 'bad.json'),
-      JSON.stringify({ cases: [{ name: 'x', input: alice, expect: { allow: true, reasons: ['chat/no-such-rule'] } }, { name: 'y', input: { ...alice, extra: 1 }, expect: { allow: true } }] }),
+      JSON.stringify({
+        cases: [
+          { name: 'x', input: alice, expect: { allow: true, reasons: ['chat/no-such-rule'] } },
+          { name: 'y', input: { ...alice, extra: 1 }, expect: { allow: true } },
+          { name: 'z', input: { token: 'a.b.c', resource: alice.resource, action: alice.action }, expect: { allow: false } },
+          // The request contract of POST /v1/decide: subject.roles is accepted (and grants nothing).
+          { name: 'w', input: { ...alice, subject: { ...alice.subject, roles: ['ai-admin'] } }, expect: { allow: true } },
+        ],
+      }),
     );
     const r = await pdp(['test', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('tests/bad.json:/cases/0/expect/reasons/0: no rule "chat/no-such-rule" in the policy set');
     expect(r.stdout).toContain('tests/bad.json:/cases/1/input/extra: is not a known property');
+    expect(r.stdout).toContain('tests/bad.json:/cases/2/input/token: is verified only by the HTTP service (pdp serve); send subject instead');
+    expect(r.stdout).not.toContain('/cases/3/');
   });
 
   it('exits 2 when there is no test to run', async () => {
