@@ -19,7 +19,6 @@ export interface CompiledRole {
 export interface CompiledRoles {
   /** Sorted by name, so derivation and its errors are deterministic. */
   readonly list: readonly CompiledRole[];
-  readonly names: ReadonlySet<string>;
 }
 
 export interface RoleError {
@@ -67,7 +66,7 @@ export function compileRoles(roles: Record<string, RoleDefinition>): CompiledRol
       grants: closure(name, []),
     });
   }
-  return { list, names: new Set(defs.keys()) };
+  return { list };
 }
 
 function includes(list: readonly unknown[], value: string): boolean {

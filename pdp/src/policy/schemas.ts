@@ -133,11 +133,11 @@ export const VISIBLE_NAME_PATTERN = '^(?! )(?!.* $)(?:[^\\p{Cc}\\p{Cf}\\p{Z}]| )
 /** Policy, rule and role ids. */
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 
-const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
-  [VISIBLE_NAME_PATTERN]: 'must not contain control or invisible characters, or spaces other than U+0020, nor start or end with a space',
-  [ID_PATTERN]: 'must start with a letter or digit and hold only letters, digits, ".", "_", ":" and "-" (at most 128 characters)',
-  '^[^/]+/[^/]+$': 'must name a rule as "<policy id>/<rule id>"',
-};
+const PATTERN_MESSAGES: ReadonlyMap<string, string> = new Map([
+  [VISIBLE_NAME_PATTERN, 'must not contain control or invisible characters, or spaces other than U+0020, nor start or end with a space'],
+  [ID_PATTERN, 'must start with a letter or digit and hold only letters, digits, ".", "_", ":" and "-" (at most 128 characters)'],
+  ['^[^/]+/[^/]+$', 'must name a rule as "<policy id>/<rule id>"'],
+]);
 
 /** Levenshtein distance, stopping early once it exceeds `max`. */
 function distance(a: string, b: string, max: number): number {
@@ -190,10 +190,13 @@ function fieldName(pointer: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/** Lists whose entries are not named by their singular. */
+const ENTRY_NOUNS: ReadonlyMap<string, string> = new Map([['anyOf', 'name'], ['allOf', 'name'], ['inherits', 'role']]);
+
 /** What one entry of a list is called: `actions` → action, `fromGroups` → group, `anyOf` → name. */
 function entryNoun(field: string, count: number): string {
   const lastWord = (/[A-Z][a-z]*$/.exec(field)?.[0] ?? field).toLowerCase();
-  let noun = lastWord === 'of' ? 'name' : /^\d*$/.test(field) || !lastWord.endsWith('s') ? 'entry' : lastWord.slice(0, -1);
+  let noun = ENTRY_NOUNS.get(field) ?? (lastWord.endsWith('s') ? lastWord.slice(0, -1) : 'entry');
   if (count !== 1) noun = noun === 'entry' ? 'entries' : `${noun}s`;
   return noun;
 }
@@ -250,7 +253,7 @@ function issuesOf(e: ErrorObject): SchemaIssue[] {
       return one(`must have at most ${String(params.limit)} properties`);
     case 'pattern': {
       const pattern = String(params.pattern);
-      const words = PATTERN_MESSAGES[pattern] ?? `must match the pattern ${pattern}`;
+      const words = PATTERN_MESSAGES.get(pattern) ?? `must match the pattern ${pattern}`;
       if (e.propertyName !== undefined) return one(`name ${JSON.stringify(e.propertyName)} ${words}`, child(e.propertyName));
       // "" fails the pattern too, but "must not be empty" (minLength) already says what is wrong.
       if (e.data === '' && Number((e.parentSchema as { minLength?: unknown }).minLength) >= 1) return [];

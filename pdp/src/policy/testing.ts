@@ -5,12 +5,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isObject } from '../common/objects.js';
 import { decide } from '../engine/decide.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { Decision, DecisionRequest, PolicySet } from '../engine/types.js';
 import { parseJson } from './json.js';
 import { readJsonEntry, TESTS_DIR, type PolicyError } from './loader.js';
-import { isObject } from '../common/objects.js';
 import { TOKEN_NEEDS_SERVER } from './request.js';
 import { getValidators, schemaIssues } from './schemas.js';
 
