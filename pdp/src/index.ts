@@ -11,9 +11,13 @@ export type { PolicyError, LoadResult, PolicySources, SourceFile } from './polic
 export { formatPolicyError } from './policy/format.js';
 export { computeRevision, canonicalJson } from './policy/revision.js';
 export { readSchema, getValidators, SCHEMAS_DIR } from './policy/schemas.js';
+export { checkRequest } from './policy/request.js';
+export type { FieldError } from './common/errors.js';
+export { checkPolicySet } from './policy/check.js';
 export { loadPolicyTests, runPolicyTests } from './policy/testing.js';
 export type { PolicyTestCase, PolicyTestFile, PolicyTestReport, CaseResult, LoadTestsResult } from './policy/testing.js';
-export { compile, InvalidPolicySetError } from './engine/compile.js';
+// The public compile checks a hand-built set first (a loaded one was checked by the loader).
+export { compilePolicySet as compile, compilePolicySet, InvalidPolicySetError } from './policy/compile.js';
 export type { CompiledPolicySet } from './engine/compile.js';
 export { decide, REASON_CODES } from './engine/decide.js';
 export { ALLOWED_OPERATORS, VAR_ROOTS } from './engine/logic.js';

@@ -84,7 +84,7 @@ describe('pdp check', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^a\.json:: invalid JSON: .*\(line \d+, column \d+\)$/);
     expect(lines[1]).toBe('b.json:/rules/0/effect: must be one of "allow", "deny"');
-    expect(lines[2]).toBe('c.json:/extra: unknown property "extra"');
+    expect(lines[2]).toBe('c.json:/extra: is not a known property');
   });
   it('names a missing directory rather than printing a bare "."', async () => {
     const missing = join(tmpdir(), 'pdp-no-such-dir-for-check');
@@ -181,12 +181,22 @@ describe('pdp test', () => {
     const dir = await copyOfPolicies('bad-tests');
     await writeFile(
       join(dir, 'tests', 'bad.json'),
-      JSON.stringify({ cases: [{ name: 'x', input: alice, expect: { allow: true, reasons: ['chat/no-such-rule'] } }, { name: 'y', input: { ...alice, extra: 1 }, expect: { allow: true } }] }),
+      JSON.stringify({
+        cases: [
+          { name: 'x', input: alice, expect: { allow: true, reasons: ['chat/no-such-rule'] } },
+          { name: 'y', input: { ...alice, extra: 1 }, expect: { allow: true } },
+          { name: 'z', input: { token: 'a.b.c', resource: alice.resource, action: alice.action }, expect: { allow: false } },
+          // The request contract of POST /v1/decide: subject.roles is accepted (and grants nothing).
+          { name: 'w', input: { ...alice, subject: { ...alice.subject, roles: ['ai-admin'] } }, expect: { allow: true } },
+        ],
+      }),
     );
     const r = await pdp(['test', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('tests/bad.json:/cases/0/expect/reasons/0: no rule "chat/no-such-rule" in the policy set');
-    expect(r.stdout).toContain('tests/bad.json:/cases/1/input/extra: unknown property "extra"');
+    expect(r.stdout).toContain('tests/bad.json:/cases/1/input/extra: is not a known property');
+    expect(r.stdout).toContain('tests/bad.json:/cases/2/input/token: is verified only by the HTTP service (pdp serve); send subject instead');
+    expect(r.stdout).not.toContain('/cases/3/');
   });
 
   it('exits 2 when there is no test to run', async () => {
@@ -224,8 +234,8 @@ describe('pdp eval', () => {
   it('exits 1 for an input that is not a decision request, with pointers', async () => {
     const r = await pdp(['eval', '--policies', POLICIES, '--input', '-'], JSON.stringify({ subject: { id: 1 }, resource: {}, action: 'read' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('<stdin>:/subject/id: must be string');
-    expect(r.stderr).toContain('<stdin>:/resource: missing required property "type"');
+    expect(r.stderr).toContain('<stdin>:/subject/id: must be a string');
+    expect(r.stderr).toContain('<stdin>:/resource/type: is required');
   });
   it('exits 1 for invalid policies', async () => {
     const r = await pdp(['eval', '--policies', BAD, '--input', '-'], JSON.stringify(alice));

@@ -25,7 +25,8 @@ interface CorpusFile {
 }
 
 const dir = new URL('./cases/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+// requests.json is the request-contract corpus (request-contract.test.ts), not a policy set.
+const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'requests.json').sort();
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

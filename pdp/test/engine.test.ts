@@ -5,10 +5,11 @@
  */
 import jsonLogicModule from 'json-logic-js';
 import { describe, expect, it } from 'vitest';
-import { compile, InvalidPolicySetError } from '../src/engine/compile.js';
+import { compile as compileChecked } from '../src/engine/compile.js';
+import { compilePolicySet as compile, InvalidPolicySetError } from '../src/policy/compile.js';
 import { decide } from '../src/engine/decide.js';
 import { ALLOWED_OPERATORS, checkLogic } from '../src/engine/logic.js';
-import type { Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
+import type { CheckedPolicySet, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { computeRevision } from '../src/policy/revision.js';
 
 const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown };
@@ -58,15 +59,15 @@ describe('compile', () => {
 });
 
 describe('shared lists and conditions (regression: keys joined with "\\n" made different ones equal)', () => {
-  // The loader refuses such names and paths; a hand-built set reaches compile as it is.
+  // The checker refuses such names; the engine's own compile (past the checker) is what is tested.
   const allow = (id: string, resource: string, rule: Partial<Rule>): Policy => ({ id, resource, rules: [{ id: 'r', effect: 'allow', actions: ['read'], ...rule }] });
-  const compiled = compile(
+  const compiled = compileChecked(
     set([
       allow('a', 'console', { subject: { groups: { anyOf: ['admins', 'ops'] } } }),
       allow('b', 'vault', { subject: { groups: { anyOf: ['admins\nops'] } } }),
       allow('c', 'safe', { subject: { groups: { allOf: ['x\ny'] } } }),
       allow('d', 'other', { subject: { groups: { allOf: ['x', 'y'] } } }),
-    ]),
+    ]) as CheckedPolicySet,
   );
   const allowed = (type: string, groups: string[]) => decide(compiled, { subject: { id: 'u', groups }, resource: { type }, action: 'read' }).allow;
 
@@ -197,5 +198,42 @@ describe('json-logic safety', () => {
     const request = JSON.parse('{"subject":{"id":"u","__proto__":{"polluted":true}},"resource":{"type":"r","__proto__":{"polluted":true}},"action":"a","context":{"__proto__":{"polluted":true}}}');
     expect(decide(compiledSet, request, { explain: true }).allow).toBe(false);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+});
+
+describe('compilePolicySet: one checker for hand-built and loaded sets', () => {
+  const valid = (): PolicySet => set([{ id: 'p', resource: 'r', rules: [{ id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: ['g'] } } }] }]);
+
+  it('lists every problem of a hand-built set, with file and pointer, as the loader would', () => {
+    const bad = set([{ id: 'p', resource: '', rules: [{ id: 'r', effect: 'allow', actions: [], subject: { groups: {} }, when: { log: 1 } }] }]);
+    let caught: unknown;
+    try {
+      compile(bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InvalidPolicySetError);
+    const error = caught as InvalidPolicySetError;
+    expect(error.name).toBe('InvalidPolicySetError');
+    expect(error.code).toBe('invalid_policy_set');
+    expect(error.errors.map((e) => `${e.file}:${e.pointer}`).sort()).toEqual(
+      ['policies/0:/resource', 'policies/0:/rules/0/actions', 'policies/0:/rules/0/subject/groups', 'policies/0:/rules/0/when/log'].sort(),
+    );
+    expect(error.message).toContain('policies/0:/rules/0/actions: actions must list at least one action');
+  });
+
+  it('checks a hand-built set again on every compile: a change after a first compile cannot slip through', () => {
+    const s = valid();
+    expect(compile(s).policySet).toBe(s);
+    (s.policies[0] as Policy).rules[0] = { id: 'r', effect: 'allow', actions: ['a'], subject: { groups: { anyOf: [] } } };
+    expect(() => compile(s)).toThrow(/anyOf must list at least one name/);
+  });
+
+  it("takes the loader's set as checked: frozen, compiled as it is", async () => {
+    const { checkPolicySources } = await import('../src/policy/loader.js');
+    const loaded = checkPolicySources({ policies: [{ file: 'p.json', text: JSON.stringify(valid().policies[0]) }] });
+    if (!loaded.ok) throw new Error('refused');
+    expect(Object.isFrozen(loaded.policySet.policies[0]?.rules[0]?.subject?.groups?.anyOf)).toBe(true);
+    expect(compile(loaded.policySet).policySet).toBe(loaded.policySet);
   });
 });

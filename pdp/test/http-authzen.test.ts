@@ -46,7 +46,7 @@ describe('POST /access/v1/evaluation', () => {
     }
     const roles = await post(pdp.url, '/access/v1/evaluation', { subject: { type: 'user', id: 'm', properties: { roles: 'ai-admin' } }, action: read, resource: chat });
     expect(roles.status).toBe(400);
-    expect(roles.body.errors).toEqual([{ pointer: '/subject/properties/roles', detail: 'must be array' }]);
+    expect(roles.body.errors).toEqual([{ pointer: '/subject/properties/roles', detail: 'must be an array' }]);
   });
 
   test('X-Request-ID is echoed back, also on an error', async () => {

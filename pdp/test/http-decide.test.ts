@@ -98,7 +98,7 @@ describe('POST /v1/decide/batch', () => {
     const items = Array.from({ length: 6 }, () => ({ resource: { type: 'chat' }, action: 'read' }));
     const res = await post(pdp.url, '/v1/decide/batch', { subject: ALICE, items });
     expect(res.status).toBe(400);
-    expect(res.body.errors).toContainEqual({ pointer: '/items', detail: 'must NOT have more than 5 items' });
+    expect(res.body.errors).toContainEqual({ pointer: '/items', detail: 'items must list at most 5 items' });
   });
 
   test('an empty items list is a 400', async () => {

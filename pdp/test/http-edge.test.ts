@@ -112,9 +112,9 @@ describe('schema errors name the field', () => {
     const item = { resource: { type: 'chat' }, action: 'read' };
     const none = await post(pdp.url, '/v1/decide/batch', { subject: ALICE, items: [] });
     expectProblem(none, 400, 'validation_failed');
-    expect(none.body.errors).toEqual([{ pointer: '/items', detail: expect.stringContaining('fewer than 1') }]);
+    expect(none.body.errors).toEqual([{ pointer: '/items', detail: 'items must list at least one item' }]);
     const tooMany = await post(pdp.url, '/v1/decide/batch', { subject: ALICE, items: [item, item, item, item] });
-    expect(tooMany.body.errors).toEqual([{ pointer: '/items', detail: expect.stringContaining('more than 3') }]);
+    expect(tooMany.body.errors).toEqual([{ pointer: '/items', detail: 'items must list at most 3 items' }]);
     const mixed = await post(pdp.url, '/v1/decide/batch', { subject: ALICE, items: [item, { resource: {}, action: 5 }, { action: 'x', extra: 1 }] });
     expect(mixed.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/items/1/action', '/items/1/resource/type', '/items/2/extra', '/items/2/resource']);
     const proto = await post(pdp.url, '/v1/decide/batch', `{"subject":{"id":"a"},"items":[${JSON.stringify(item)},{"resource":{"type":"chat","attributes":{"constructor":{}}},"action":"read"}]}`);

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkPolicySources, loadPolicies, MAX_FILE_BYTES } from '../src/policy/loader.js';
 import { formatPolicyError } from '../src/policy/format.js';
-import { findDuplicateKeys, parseJson, scanJson } from '../src/policy/json.js';
-import { readSchema, VISIBLE_NAME_PATTERN } from '../src/policy/schemas.js';
+import { parseJson, scanJson } from '../src/policy/json.js';
+import { ID_PATTERN, readSchema, VISIBLE_NAME_PATTERN } from '../src/policy/schemas.js';
 import { ALLOWED_OPERATORS, MAX_OPERATIONS } from '../src/engine/logic.js';
 
 const POLICIES = fileURLToPath(new URL('../../policies/', import.meta.url));
@@ -186,7 +186,7 @@ describe('JSON reading', () => {
     }
   });
   it('finds duplicate keys at any depth, with escaped pointers', () => {
-    expect(findDuplicateKeys('{"a":{"x/y":1,"x/y":2},"b":[{"c":1},{"c":1,"c":2}],"s":"\\"a\\":1,\\"a\\":2"}')).toEqual([
+    expect(scanJson('{"a":{"x/y":1,"x/y":2},"b":[{"c":1},{"c":1,"c":2}],"s":"\\"a\\":1,\\"a\\":2"}').duplicates).toEqual([
       { pointer: '/a/x~1y', message: 'duplicate key "x/y"' },
       { pointer: '/b/1/c', message: 'duplicate key "c"' },
     ]);
@@ -208,6 +208,17 @@ describe('the published schemas', () => {
     for (const pattern of [policy.properties.resource.pattern, policy.$defs.name.pattern, policy.$defs.rule.properties.actions.items.pattern, roles.$defs.role.properties.fromGroups.items.pattern]) {
       expect(pattern).toBe(VISIBLE_NAME_PATTERN);
     }
+  });
+  it('use one pattern for policy, rule and role ids, the one whose error is put in words', () => {
+    const policy = readSchema('policy') as { $defs: { id: { pattern: string } } };
+    const roles = readSchema('roles') as { $defs: { roleName: { pattern: string } } };
+    expect(policy.$defs.id.pattern).toBe(ID_PATTERN);
+    expect(roles.$defs.roleName.pattern).toBe(ID_PATTERN);
+  });
+  it('define the decision request once: policy-test inputs refer to the decide request schema', () => {
+    const tests = readSchema('policyTest') as { $defs: Record<string, { properties?: { input?: { $ref?: string } } }> };
+    expect(tests.$defs.case?.properties?.input?.$ref).toBe('decide-request.schema.json');
+    expect(tests.$defs.request).toBeUndefined();
   });
   it("document exactly the engine's operator allow-list", () => {
     const schema = readSchema('policy') as { $defs: { rule: { properties: { when: { description: string } } } } };

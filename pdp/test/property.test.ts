@@ -9,7 +9,7 @@ import jsonLogicModule from 'json-logic-js';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/engine/compile.js';
 import { decide } from '../src/engine/decide.js';
-import type { Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
+import type { CheckedPolicySet, Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { checkPolicySources } from '../src/policy/loader.js';
 
 const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(v: unknown): boolean };
@@ -255,7 +255,7 @@ const withoutMessages = (d: Pick<Decision, 'allow' | 'effect' | 'reasons'>) => (
   reasons: d.reasons.map(({ policy, rule, effect, code }) => ({ policy, rule, effect, ...(code ? { code } : {}) })),
 });
 
-function load(policies: Policy[], roles: Record<string, RoleDefinition>): PolicySet {
+function load(policies: Policy[], roles: Record<string, RoleDefinition>): CheckedPolicySet {
   const result = checkPolicySources({
     policies: policies.map((p, i) => ({ file: `p${i}.json`, text: JSON.stringify(p) })),
     roles: { file: 'roles.json', text: JSON.stringify({ roles }) },

@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises';
+import { isObject } from '../common/objects.js';
 import { compile } from '../engine/compile.js';
 import { decide } from '../engine/decide.js';
 import type { DecisionRequest } from '../engine/types.js';
 import { formatPolicyError, namingDir } from '../policy/format.js';
 import { parseJson } from '../policy/json.js';
 import { loadPolicies } from '../policy/loader.js';
-import { getValidators, schemaIssues } from '../policy/schemas.js';
+import { checkRequest, TOKEN_NEEDS_SERVER } from '../policy/request.js';
 import { flag, parse, str, UsageError } from './args.js';
 import type { CliIo } from './output.js';
 
 /**
  * `pdp eval --policies DIR --input FILE|- [--explain]`: prints the decision (with the revision)
- * as JSON. The input is a decide request; an `"explain": true` in it works like --explain.
+ * as JSON. The input is a `POST /v1/decide` body, checked by the same contract (checkRequest);
+ * an `"explain": true` in it works like --explain. A `token` is refused: only the server verifies one.
  */
 export async function runEval(argv: string[], io: CliIo): Promise<number> {
   const args = parse(
@@ -33,24 +35,18 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
   }
   const inputName = input === '-' ? '<stdin>' : input;
   const parsed = parseJson(text);
-  const issues = [...parsed.issues];
-  let request: unknown;
-  let explain = flag(args, 'explain');
+  const issues: { pointer: string; message: string }[] = [...parsed.issues];
   if (parsed.ok && issues.length === 0) {
-    request = parsed.value;
-    if (typeof request === 'object' && request !== null && !Array.isArray(request) && 'explain' in request) {
-      const { explain: wanted, ...rest } = request as Record<string, unknown>;
-      if (typeof wanted !== 'boolean') issues.push({ pointer: '/explain', message: 'must be boolean' });
-      explain ||= wanted === true;
-      request = rest;
-    }
-    const validate = getValidators().request;
-    if (validate(request) !== true) issues.push(...schemaIssues(validate.errors));
+    // The request contract of POST /v1/decide, word for word; a token alone cannot be verified here.
+    for (const { pointer, detail } of checkRequest(parsed.value)) issues.push({ pointer, message: detail });
+    if (issues.length === 0 && isObject(parsed.value) && Object.hasOwn(parsed.value, 'token')) issues.push({ pointer: '/token', message: TOKEN_NEEDS_SERVER });
   }
-  if (issues.length > 0) {
+  if (!parsed.ok || issues.length > 0) {
     for (const issue of issues) io.err(formatPolicyError({ file: inputName, ...issue }));
     return 1;
   }
+  const request = parsed.value as DecisionRequest & { explain?: boolean };
+  const explain = flag(args, 'explain') || request.explain === true;
 
   const loaded = await loadPolicies(policies);
   if (!loaded.ok) {
@@ -59,7 +55,7 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
     return 1;
   }
   const compiled = compile(loaded.policySet);
-  const decision = decide(compiled, request as DecisionRequest, { explain });
+  const decision = decide(compiled, request, { explain });
   const { allow, effect, reasons, explain: trace } = decision;
   io.out(JSON.stringify({ allow, effect, reasons, revision: compiled.revision, ...(trace ? { explain: trace } : {}) }, null, 2));
   return 0;

@@ -6,9 +6,8 @@
  * allows as soon as a deny holds.
  */
 import { compileLogic, type CompiledLogic } from './logic.js';
-import { compileRoles, InvalidRolesError, type CompiledRoles } from './roles.js';
-import { policyShapeProblem, ruleShapeProblem } from './shape.js';
-import type { DecisionReason, Effect, Policy, PolicySet } from './types.js';
+import { compileRoles, type CompiledRoles } from './roles.js';
+import type { CheckedPolicySet, DecisionReason, Effect, Policy, PolicySet } from './types.js';
 
 export interface CompiledRule {
   /** Position in the policy set (policies in set order, rules in file order); orders reasons. */
@@ -69,15 +68,6 @@ export interface CompiledPolicySet {
   readonly index: EngineIndex;
 }
 
-/** Thrown by `compile` for a policy set the loader would refuse (hand-built sets only). */
-export class InvalidPolicySetError extends TypeError {
-  readonly code = 'invalid_policy_set';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InvalidPolicySetError';
-  }
-}
-
 /** Shared, frozen name lists and conditions for one compile (see `compileLogic`). */
 interface Interned {
   logic: Map<string, CompiledLogic>;
@@ -93,24 +83,10 @@ function names(interned: Interned, list: string[] | undefined): readonly string[
   return shared;
 }
 
-function compileRule(policy: Policy, index: number, seq: number, roleNames: ReadonlySet<string>, interned: Interned): CompiledRule {
-  const rule = policy.rules[index];
-  if (rule === undefined) throw new InvalidPolicySetError(`policy "${policy.id}" has no rule ${index}`);
-  const problem = ruleShapeProblem(rule);
-  if (problem !== null) throw new InvalidPolicySetError(`${policy.id}/${typeof rule.id === 'string' ? rule.id : `rules/${index}`}: ${problem}`);
-  let when: CompiledLogic | null = null;
-  if (rule.when !== undefined) {
-    try {
-      when = compileLogic(rule.when, {}, interned.logic);
-    } catch (cause) {
-      throw new InvalidPolicySetError(`${policy.id}/${rule.id}: ${(cause as Error).message}`, { cause });
-    }
-  }
+function compileRule(policy: Policy, rule: Policy['rules'][number], seq: number, interned: Interned): CompiledRule {
+  const when = rule.when === undefined ? null : compileLogic(rule.when, interned.logic);
   const rolesAnyOf = names(interned, rule.subject?.roles?.anyOf);
   const rolesAllOf = names(interned, rule.subject?.roles?.allOf);
-  for (const role of [...(rolesAnyOf ?? []), ...(rolesAllOf ?? [])]) {
-    if (!roleNames.has(role)) throw new InvalidPolicySetError(`${policy.id}/${rule.id}: unknown role "${role}"`);
-  }
   return {
     seq,
     policy: policy.id,
@@ -152,38 +128,18 @@ export function bucketFor(typeIndex: TypeIndex, action: string): Bucket {
 }
 
 /**
- * Builds the decision index for a policy set. Throws `InvalidPolicySetError` only for a set the
- * loader would have refused (unknown role, bad json-logic, duplicate ids), so misuse of the
- * library surfaces at compile time, never during a decision.
+ * Builds the decision index for a checked policy set, without checking it again (the policy
+ * checker did; see `compilePolicySet` for sets built by hand). A decision never throws.
  */
-export function compile(set: PolicySet): CompiledPolicySet {
-  let roles: CompiledRoles;
-  if (set.roles !== undefined && (typeof set.roles !== 'object' || set.roles === null || Array.isArray(set.roles))) {
-    throw new InvalidPolicySetError('roles must be an object of role definitions');
-  }
-  try {
-    roles = compileRoles(set.roles ?? {});
-  } catch (cause) {
-    if (cause instanceof InvalidRolesError) throw new InvalidPolicySetError(cause.message, { cause });
-    throw new InvalidPolicySetError(`roles: ${(cause as Error).message}`, { cause });
-  }
-
+export function compile(set: CheckedPolicySet): CompiledPolicySet {
+  const roles: CompiledRoles = compileRoles(set.roles ?? {});
   const interned: Interned = { logic: new Map(), names: new Map() };
   const byTypeRules = new Map<string, CompiledRule[]>();
   const wildcardRules: CompiledRule[] = [];
-  const policyIds = new Set<string>();
   let seq = 0;
-  if (!Array.isArray(set.policies)) throw new InvalidPolicySetError('policies must be an array');
   for (const policy of set.policies) {
-    const problem = policyShapeProblem(policy);
-    if (problem !== null) throw new InvalidPolicySetError(`policy ${JSON.stringify((policy as { id?: unknown } | null)?.id ?? null)}: ${problem}`);
-    if (policyIds.has(policy.id)) throw new InvalidPolicySetError(`duplicate policy id "${policy.id}"`);
-    policyIds.add(policy.id);
-    const ruleIds = new Set<string>();
-    for (let i = 0; i < policy.rules.length; i++) {
-      const compiled = compileRule(policy, i, seq++, roles.names, interned);
-      if (ruleIds.has(compiled.rule)) throw new InvalidPolicySetError(`duplicate rule id "${policy.id}/${compiled.rule}"`);
-      ruleIds.add(compiled.rule);
+    for (const rule of policy.rules) {
+      const compiled = compileRule(policy, rule, seq++, interned);
       if (policy.resource === '*') {
         wildcardRules.push(compiled);
       } else {

@@ -12,7 +12,8 @@
  */
 import { bucketFor, type Bucket, type CompiledPolicySet, type CompiledRule, type TypeIndex } from './compile.js';
 import { runLogic } from './logic.js';
-import { ownValue, resolveValues, type RequestView } from './resolve.js';
+import { ownValue } from '../common/objects.js';
+import { resolveValues, type RequestView } from './resolve.js';
 import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
 import type { Decision, DecideOptions, DecisionReason, DecisionRequest, RuleTrace } from './types.js';
 

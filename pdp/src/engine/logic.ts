@@ -11,6 +11,8 @@
  * state), so we deliberately never add, remove or replace one of its operations.
  */
 import jsonLogicModule from 'json-logic-js';
+import { escapePointer } from '../common/json-pointer.js';
+import { deepFreeze, FORBIDDEN_KEYS, isObject } from '../common/objects.js';
 
 /** json-logic-js's functions, typed as we use them. */
 interface JsonLogicApi {
@@ -44,9 +46,6 @@ export type VarRoot = (typeof VAR_ROOTS)[number];
 /** Control, format (zero-width, bidi) and separator characters other than the plain space. */
 const INVISIBLE = /(?! )[\p{Cc}\p{Cf}\p{Z}]/u;
 
-/** Segments that name prototype machinery; refused anywhere in a path. */
-export const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
 /** Hard bounds that keep a hostile or runaway policy from costing much at load or decision time. */
 const MAX_DEPTH = 64;
 /**
@@ -64,15 +63,6 @@ export interface LogicIssue {
 export interface LogicCheckOptions {
   /** Role conditions run before roles exist, so they may not read `subject.roles`. */
   forbidSubjectRoles?: boolean;
-}
-
-/** Escape one JSON pointer reference token (RFC 6901). */
-export function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function literalKind(value: unknown): string {
@@ -94,7 +84,7 @@ export function checkVarPath(path: unknown, options: LogicCheckOptions = {}): st
   if (INVISIBLE.test(path)) return `var path ${JSON.stringify(path)} contains a control or invisible character`;
   for (const segment of segments) {
     if (segment === '') return `var path "${path}" has an empty segment`;
-    if (FORBIDDEN_SEGMENTS.has(segment)) return `var path "${path}" may not contain "${segment}"`;
+    if (FORBIDDEN_KEYS.has(segment)) return `var path "${path}" may not contain "${segment}"`;
   }
   if (root === 'action' && segments.length > 1) return `var path "${path}": action is a string and has no properties`;
   if (options.forbidSubjectRoles === true && segments[0] === 'subject' && segments[1] === 'roles') {
@@ -114,7 +104,7 @@ export function checkLogic(logic: unknown, options: LogicCheckOptions = {}): Log
   // A condition is an operation. A literal is a constant, and never what was meant: "when":
   // "subject.claims.admin" (a forgotten var) or "when": [{…}] (an array is truthy) would make an
   // allow rule apply to everyone, and "when": null would switch a deny rule off.
-  if (!isPlainObject(logic)) {
+  if (!isObject(logic)) {
     issues.push({ pointer: '', message: `a condition must be a json-logic operation such as {"var": …} or {"==": […]}, not ${literalKind(logic)} (which is constant)` });
     return issues;
   }
@@ -136,7 +126,7 @@ export function checkLogic(logic: unknown, options: LogicCheckOptions = {}): Log
       node.forEach((item, i) => walk(item, `${pointer}/${i}`, depth + 1));
       return;
     }
-    if (!isPlainObject(node)) {
+    if (!isObject(node)) {
       issues.push({ pointer, message: 'not a JSON value' });
       return;
     }
@@ -203,25 +193,12 @@ export interface CompiledLogic {
   readonly fast?: FastLogic | null;
 }
 
-/** Thrown by `compileLogic` (and so by `compile`) when handed an expression the loader would refuse. */
-export class InvalidLogicError extends TypeError {
-  readonly code = 'invalid_logic';
-  readonly issues: LogicIssue[];
-  constructor(issues: LogicIssue[]) {
-    super(`invalid json-logic: ${issues.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`);
-    this.name = 'InvalidLogicError';
-    this.issues = issues;
-  }
-}
-
 /**
- * Checks an expression and rewrites each `var` to an index into the values the engine resolves.
- * Throws `InvalidLogicError` for an expression `checkLogic` refuses, so a hand-built policy set
- * cannot bypass the loader's rules.
+ * Rewrites each `var` of an expression to an index into the values the engine resolves. The
+ * expression must be one `checkLogic` accepts: the policy checker ran it before the set reached
+ * the engine, so it is not checked again here.
  */
-export function compileLogic(logic: unknown, options: LogicCheckOptions = {}, interned?: Map<string, CompiledLogic>): CompiledLogic {
-  const issues = checkLogic(logic, options);
-  if (issues.length > 0) throw new InvalidLogicError(issues);
+export function compileLogic(logic: unknown, interned?: Map<string, CompiledLogic>): CompiledLogic {
   const paths: VarPath[] = [];
   const indexOf = new Map<string, number>();
   const rewritten = rewrite(logic);
@@ -249,7 +226,7 @@ export function compileLogic(logic: unknown, options: LogicCheckOptions = {}, in
 
   function rewrite(node: unknown): unknown {
     if (Array.isArray(node)) return node.map(rewrite);
-    if (!isPlainObject(node)) return node;
+    if (!isObject(node)) return node;
     const op = Object.keys(node)[0] as string;
     const args = node[op];
     if (op === 'var') {
@@ -260,14 +237,6 @@ export function compileLogic(logic: unknown, options: LogicCheckOptions = {}, in
     }
     return { [op]: Array.isArray(args) ? args.map(rewrite) : rewrite(args) };
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**
@@ -319,7 +288,7 @@ export function compileFast(node: unknown): FastLogic | null {
     const constant = Object.freeze([...node]);
     return () => constant;
   }
-  if (!isPlainObject(node)) return () => node;
+  if (!isObject(node)) return () => node;
   const keys = Object.keys(node);
   if (keys.length !== 1) return null;
   const op = keys[0] as string;

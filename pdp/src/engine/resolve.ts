@@ -3,18 +3,8 @@
  * here, so a key the caller did not send (`constructor`, `toString`, anything inherited) reads
  * as absent, and a `__proto__` key sent as JSON is only ever an ordinary own property.
  */
+import { ownValue } from '../common/objects.js';
 import type { VarPath } from './logic.js';
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/**
- * `obj[key]` if `obj` holds `key` as an own property; else undefined. Objects and arrays, and
- * strings too (their own `length` and indexed characters, as json-logic's `var` reads them).
- */
-export function ownValue(obj: unknown, key: string): unknown {
-  if ((typeof obj !== 'object' || obj === null) && typeof obj !== 'string') return undefined;
-  return hasOwn.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
 
 /** The parts of a request the engine reads, taken once per decision. */
 export interface RequestView {

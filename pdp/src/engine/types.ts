@@ -38,7 +38,7 @@ export interface RoleDefinition {
   inherits?: string[];
 }
 
-/** What the loader hands to `compile`: every policy, the roles, and the set's revision. */
+/** A policy set: every policy, the roles, and the set's revision. */
 export interface PolicySet {
   policies: Policy[];
   roles: Record<string, RoleDefinition>;
@@ -47,6 +47,15 @@ export interface PolicySet {
   /** The file each policy came from, by policy id (for reports; not part of the revision). */
   sources?: Record<string, string>;
 }
+
+declare const checked: unique symbol;
+
+/**
+ * A policy set the policy checker accepted (the loader's result, or a hand-built set that
+ * `compilePolicySet` checked). Only these reach the engine's `compile`, which does not check
+ * them again; the brand keeps an unchecked set from being passed by mistake.
+ */
+export type CheckedPolicySet = PolicySet & { readonly [checked]: true };
 
 export interface DecisionSubject {
   id: string;

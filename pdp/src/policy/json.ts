@@ -3,7 +3,7 @@
  * key written twice in one object is an error. JSON.parse silently keeps the last duplicate, so
  * `{"effect": "deny", …, "effect": "allow"}` would otherwise turn a deny into an allow unseen.
  */
-import { escapePointer } from '../engine/logic.js';
+import { escapePointer } from '../common/json-pointer.js';
 
 export interface JsonIssue {
   pointer: string;
@@ -170,9 +170,4 @@ export function scanJson(text: string): { duplicates: JsonIssue[]; errorAt: numb
     if (err instanceof ScanError) return { duplicates, errorAt: err.position };
     throw err;
   }
-}
-
-/** Duplicate object keys in JSON text. */
-export function findDuplicateKeys(text: string): JsonIssue[] {
-  return scanJson(text).duplicates;
 }

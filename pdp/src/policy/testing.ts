@@ -5,11 +5,13 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isObject } from '../common/objects.js';
 import { decide } from '../engine/decide.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { Decision, DecisionRequest, PolicySet } from '../engine/types.js';
 import { parseJson } from './json.js';
 import { readJsonEntry, TESTS_DIR, type PolicyError } from './loader.js';
+import { TOKEN_NEEDS_SERVER } from './request.js';
 import { getValidators, schemaIssues } from './schemas.js';
 
 export interface PolicyTestExpectation {
@@ -103,7 +105,8 @@ export async function loadPolicyTests(dir: string, policySet: PolicySet): Promis
     const seen = new Map<string, number>();
     cases.forEach((item, i) => {
       if (typeof item !== 'object' || item === null) return;
-      const c = item as { name?: unknown; expect?: { reasons?: unknown; roles?: unknown } };
+      const c = item as { name?: unknown; input?: unknown; expect?: { reasons?: unknown; roles?: unknown } };
+      if (isObject(c.input) && Object.hasOwn(c.input, 'token')) errors.push({ file, pointer: `/cases/${i}/input/token`, message: TOKEN_NEEDS_SERVER });
       if (typeof c.name === 'string') {
         const first = seen.get(c.name);
         if (first !== undefined) errors.push({ file, pointer: `/cases/${i}/name`, message: `duplicate case name "${c.name}" (also /cases/${first})` });

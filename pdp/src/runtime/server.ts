@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import type { DestinationStream, Logger } from 'pino';
 import { isLoopbackHost, loadConfig, type Config, type ConfigOptions } from './config.js';
-import { compile } from '../engine/compile.js';
+import { compilePolicySet as compile } from '../policy/compile.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
 import { createDecisionLog, createLogger } from '../observability/log.js';
 import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
