@@ -73,6 +73,7 @@ function viewOf(request: unknown): RequestView | string {
     resource,
     type,
     action,
+    actionProperties: ownValue(request, 'actionProperties'),
     context: ownValue(request, 'context'),
     groups: Array.isArray(groups) ? groups : NO_GROUPS,
     roles: undefined,

@@ -12,7 +12,9 @@
  */
 import jsonLogicModule from 'json-logic-js';
 import { escapePointer } from '../common/json-pointer.js';
+import { didYouMean } from '../common/did-you-mean.js';
 import { deepFreeze, FORBIDDEN_KEYS, isObject } from '../common/objects.js';
+import { describePath } from './request-model.js';
 
 /** json-logic-js's functions, typed as we use them. */
 interface JsonLogicApi {
@@ -78,7 +80,7 @@ export function checkVarPath(path: unknown, options: LogicCheckOptions = {}): st
   const segments = path.split('.');
   const root = segments[0] as string;
   if (!(VAR_ROOTS as readonly string[]).includes(root)) {
-    return `var path "${path}" must start with one of ${VAR_ROOTS.join(', ')}`;
+    return `var path "${path}" must start with one of ${VAR_ROOTS.join(', ')}${didYouMean(root, VAR_ROOTS)}`;
   }
   // What a reviewer reads must be what is read: no control or invisible characters.
   if (INVISIBLE.test(path)) return `var path ${JSON.stringify(path)} contains a control or invisible character`;
@@ -86,7 +88,8 @@ export function checkVarPath(path: unknown, options: LogicCheckOptions = {}): st
     if (segment === '') return `var path "${path}" has an empty segment`;
     if (FORBIDDEN_KEYS.has(segment)) return `var path "${path}" may not contain "${segment}"`;
   }
-  if (root === 'action' && segments.length > 1) return `var path "${path}": action is a string and has no properties`;
+  const target = describePath(segments);
+  if (typeof target === 'string') return target;
   if (options.forbidSubjectRoles === true && segments[0] === 'subject' && segments[1] === 'roles') {
     return `var path "${path}": a role's condition may not read subject.roles (roles are being derived)`;
   }

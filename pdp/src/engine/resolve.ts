@@ -13,6 +13,8 @@ export interface RequestView {
   /** `resource.type`, checked to be a string. */
   readonly type: string;
   readonly action: string;
+  /** The request's `actionProperties`, read as `action.properties.*`. */
+  readonly actionProperties: unknown;
   readonly context: unknown;
   readonly groups: readonly unknown[];
   /** Derived roles, once known. */
@@ -31,7 +33,13 @@ export function resolvePath(view: RequestView, path: VarPath): unknown {
     switch (path.root) {
       case 'subject': value = view.subject; break;
       case 'resource': value = view.resource; break;
-      case 'action': value = view.action; break;
+      case 'action':
+        // `action` and `action.name` are the name; `action.properties.*` the properties (the
+        // checker admits no other action path).
+        if (rest[0] !== 'properties') return view.action;
+        value = view.actionProperties;
+        i = 1;
+        break;
       default: value = view.context;
     }
   }

@@ -38,10 +38,37 @@ export interface RoleDefinition {
   inherits?: string[];
 }
 
+/** The type of one declared attribute (schema.json; see schemas/attribute-schema.schema.json). */
+export type AttributeType =
+  | { type: 'string' | 'number' | 'integer' | 'boolean'; enum?: (string | number | boolean)[]; description?: string }
+  | { type: 'array'; items: AttributeType; description?: string }
+  | { type: 'object'; properties?: Record<string, AttributeType>; additionalProperties?: boolean; description?: string };
+
+/** The declared attributes of one part of a request. Undeclared ones are refused unless `additionalAttributes`. */
+export interface AttributeSet {
+  description?: string;
+  attributes?: Record<string, AttributeType>;
+  additionalAttributes?: boolean;
+}
+
+/** A policy directory's schema.json: what policies may read, and requests may carry. */
+export interface AttributeSchema {
+  description?: string;
+  /** Every resource type policies may name (besides `*`). */
+  resources: Record<string, AttributeSet>;
+  claims: AttributeSet;
+  /** When absent, context is not checked. */
+  context?: AttributeSet;
+  /** When absent, action properties are not checked. */
+  actionProperties?: AttributeSet;
+}
+
 /** A policy set: every policy, the roles, and the set's revision. */
 export interface PolicySet {
   policies: Policy[];
   roles: Record<string, RoleDefinition>;
+  /** The attribute schema (schema.json), when the set has one; part of the revision. */
+  schema?: AttributeSchema;
   /** `sha256:<hex>` of the canonical serialisation of the whole set. */
   revision: string;
   /** The file each policy came from, by policy id (for reports; not part of the revision). */
@@ -59,6 +86,8 @@ export type CheckedPolicySet = PolicySet & { readonly [checked]: true };
 
 export interface DecisionSubject {
   id: string;
+  /** The kind of subject (`user`, `service`, …): a user and a service with the same id are different subjects. */
+  type?: string;
   groups?: string[];
   /** Ignored by the engine: roles are only derived from the policy set's roles.json. */
   roles?: string[];
@@ -74,7 +103,10 @@ export interface DecisionResource {
 export interface DecisionRequest {
   subject: DecisionSubject;
   resource: DecisionResource;
+  /** The action's name; policies read it as `action` (or `action.name`). */
   action: string;
+  /** The action's properties (AuthZEN `action.properties`); policies read them as `action.properties.*`. */
+  actionProperties?: Record<string, unknown>;
   context?: Record<string, unknown>;
 }
 

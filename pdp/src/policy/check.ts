@@ -1,13 +1,15 @@
 /**
  * The one policy checker: the JSON Schemas and every check beyond them (unique ids, safe
- * json-logic, known roles, an acyclic role graph), in one pass over parsed documents. The loader
+ * json-logic, paths the request model has, known roles, an acyclic role graph, and with an
+ * attribute schema the attributes and comparisons it allows), in one pass over parsed documents. The loader
  * runs it on the files of a directory, `compilePolicySet` on a set built by hand; what it accepts
  * the engine compiles without checking again.
  */
 import { escapePointer } from '../common/json-pointer.js';
 import { deepFreeze, isObject } from '../common/objects.js';
 import { checkLogic, type LogicCheckOptions } from '../engine/logic.js';
-import type { CheckedPolicySet, Policy, PolicySet, RoleDefinition } from '../engine/types.js';
+import type { AttributeSchema, CheckedPolicySet, Policy, PolicySet, RoleDefinition } from '../engine/types.js';
+import { checkAttributeSchema, checkConditionAgainstSchema, checkResourceType, type SchemaScope } from './attribute-schema.js';
 import { computeRevision } from './revision.js';
 import { getValidators, schemaIssues } from './schemas.js';
 
@@ -39,15 +41,26 @@ export interface CheckedDocuments {
   roles: Record<string, RoleDefinition> | null;
   /** The file of each policy, by id. */
   sourceOf: Map<string, string>;
+  /** The attribute schema: undefined when there is none, null when it is broken. */
+  schema: AttributeSchema | null | undefined;
 }
 
 /**
- * Checks policy documents and the roles document (`{"roles": {…}}`; undefined when there is
- * none, null when it exists but could not be parsed), pushing
- * every problem onto `errors`. The checks beyond the schema run on whatever parts are
+ * Checks policy documents, the roles document (`{"roles": {…}}`) and the attribute schema
+ * (schema.json; each undefined when there is none, null when it exists but could not be
+ * parsed), pushing every problem onto `errors`. The checks beyond the schema run on whatever parts are
  * well-formed, so one pass reports every problem, not the schema's first and the rest next time.
  */
-export function checkDocuments(policyDocs: readonly PolicyDocument[], rolesDoc: PolicyDocument | null | undefined, errors: PolicyError[]): CheckedDocuments {
+export function checkDocuments(
+  policyDocs: readonly PolicyDocument[],
+  rolesDoc: PolicyDocument | null | undefined,
+  errors: PolicyError[],
+  schemaDoc?: PolicyDocument | null,
+): CheckedDocuments {
+  const schema = schemaDoc === undefined ? undefined : schemaDoc === null ? null : checkSchemaDocument(schemaDoc, errors);
+  // A broken schema is reported as such; the policies are then checked without it.
+  const scopeOf = (resource: unknown): SchemaScope | null =>
+    isObject(schema) ? { schema, resource: typeof resource === 'string' && resource !== '*' ? resource : null } : null;
   const validate = getValidators().policy;
   const policies: Policy[] = [];
   const sourceOf = new Map<string, string>();
@@ -70,6 +83,11 @@ export function checkDocuments(policyDocs: readonly PolicyDocument[], rolesDoc: 
         policyIdsLower.set(doc.id.toLowerCase(), { id: doc.id, file });
       }
     }
+    const scope = scopeOf(doc.resource);
+    if (scope !== null && typeof doc.resource === 'string') {
+      const problem = checkResourceType(scope.schema, doc.resource);
+      if (problem !== null) errors.push({ file, pointer: '/resource', message: problem });
+    }
     const ruleIds = new Map<string, { id: string; index: number }>();
     (Array.isArray(doc.rules) ? doc.rules : []).forEach((rule: unknown, i) => {
       if (!isObject(rule)) return;
@@ -79,9 +97,7 @@ export function checkDocuments(policyDocs: readonly PolicyDocument[], rolesDoc: 
         else if (first.id === rule.id) errors.push({ file, pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}" (also /rules/${first.index})` });
         else errors.push({ file, pointer: `/rules/${i}/id`, message: `rule id "${rule.id}" differs from "${first.id}" (/rules/${first.index}) only in case` });
       }
-      if (rule.when !== undefined) {
-        for (const issue of checkLogic(rule.when)) errors.push({ file, pointer: `/rules/${i}/when${issue.pointer}`, message: issue.message });
-      }
+      if (rule.when !== undefined) checkCondition(rule.when, {}, scope, file, `/rules/${i}/when`, errors);
       const roles = isObject(rule.subject) ? rule.subject.roles : undefined;
       for (const kind of ['anyOf', 'allOf'] as const) {
         const names = isObject(roles) ? roles[kind] : undefined;
@@ -94,7 +110,7 @@ export function checkDocuments(policyDocs: readonly PolicyDocument[], rolesDoc: 
     if (valid) policies.push(toPolicy(doc));
   }
 
-  const roles = rolesDoc === undefined ? {} : rolesDoc === null ? null : checkRoles(rolesDoc, errors);
+  const roles = rolesDoc === undefined ? {} : rolesDoc === null ? null : checkRoles(rolesDoc, scopeOf(null), errors);
   if (roles !== null) {
     for (const ref of roleRefs) {
       if (!Object.hasOwn(roles, ref.role)) {
@@ -103,7 +119,21 @@ export function checkDocuments(policyDocs: readonly PolicyDocument[], rolesDoc: 
       }
     }
   }
-  return { policies, roles, sourceOf };
+  return { policies, roles, sourceOf, schema };
+}
+
+/** checkLogic, then (on a well-formed condition, with a schema) the schema's checks. */
+function checkCondition(logic: unknown, options: LogicCheckOptions, scope: SchemaScope | null, file: string, base: string, errors: PolicyError[]): void {
+  const issues = checkLogic(logic, options);
+  if (issues.length === 0 && scope !== null) issues.push(...checkConditionAgainstSchema(logic, scope));
+  for (const issue of issues) errors.push({ file, pointer: `${base}${issue.pointer}`, message: issue.message });
+}
+
+function checkSchemaDocument({ file, value }: PolicyDocument, errors: PolicyError[]): AttributeSchema | null {
+  const problems: { pointer: string; message: string }[] = [];
+  const schema = checkAttributeSchema(value, problems);
+  for (const problem of problems) errors.push({ file, ...problem });
+  return schema;
 }
 
 /** A schema-valid document as a Policy, without the editor-only `$schema`. */
@@ -117,7 +147,7 @@ function toPolicy(doc: Record<string, unknown>): Policy {
  * references against. The checks beyond the schema run on every well-formed role even when the
  * schema failed elsewhere.
  */
-function checkRoles({ file, value: doc }: PolicyDocument, errors: PolicyError[]): Record<string, RoleDefinition> | null {
+function checkRoles({ file, value: doc }: PolicyDocument, scope: SchemaScope | null, errors: PolicyError[]): Record<string, RoleDefinition> | null {
   const validate = getValidators().roles;
   if (!validate(doc)) for (const issue of schemaIssues(validate.errors)) errors.push({ file, ...issue });
   if (!isObject(doc) || !isObject(doc.roles)) return null;
@@ -131,9 +161,7 @@ function checkRoles({ file, value: doc }: PolicyDocument, errors: PolicyError[])
     else lowerCase.set(name.toLowerCase(), name);
     const role = roles[name];
     if (!isObject(role)) continue;
-    if (role.when !== undefined) {
-      for (const issue of checkLogic(role.when, logicOptions)) errors.push({ file, pointer: `${base}/when${issue.pointer}`, message: issue.message });
-    }
+    if (role.when !== undefined) checkCondition(role.when, logicOptions, scope, file, `${base}/when`, errors);
     for (const { parent, index } of inheritsOf(role)) {
       if (!Object.hasOwn(roles, parent)) errors.push({ file, pointer: `${base}/inherits/${index}`, message: `inherits unknown role "${parent}"` });
     }
@@ -188,12 +216,13 @@ export function isCheckedPolicySet(set: unknown): set is CheckedPolicySet {
   return typeof set === 'object' && set !== null && checkedSets.has(set);
 }
 
-/** The checked policies and roles as a frozen policy set, policies ordered by id. */
-export function checkedPolicySet({ policies, roles, sourceOf }: CheckedDocuments & { roles: Record<string, RoleDefinition> }): CheckedPolicySet {
+/** The checked policies, roles and schema as a frozen policy set, policies ordered by id. */
+export function checkedPolicySet({ policies, roles, sourceOf, schema }: CheckedDocuments & { roles: Record<string, RoleDefinition>; schema: AttributeSchema | undefined }): CheckedPolicySet {
   const sorted = [...policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const sources: Record<string, string> = {};
   for (const p of sorted) sources[p.id] = sourceOf.get(p.id) as string;
-  const set = deepFreeze({ policies: sorted, roles, revision: computeRevision(sorted, roles), sources });
+  const revision = computeRevision(sorted, roles, schema);
+  const set = deepFreeze(schema === undefined ? { policies: sorted, roles, revision, sources } : { policies: sorted, roles, schema, revision, sources });
   checkedSets.add(set);
   return set as CheckedPolicySet;
 }
@@ -205,11 +234,11 @@ export function checkedPolicySet({ policies, roles, sourceOf }: CheckedDocuments
 export function checkPolicySet(set: unknown): PolicyError[] {
   const errors: PolicyError[] = [];
   if (!isObject(set)) return [{ file: '.', pointer: '', message: 'a policy set must be an object with policies, roles and revision' }];
-  const { policies, roles, revision } = set as Partial<Record<keyof PolicySet, unknown>>;
+  const { policies, roles, revision, schema } = set as Partial<Record<keyof PolicySet, unknown>>;
   if (typeof revision !== 'string') errors.push({ file: '.', pointer: '/revision', message: 'must be a string' });
   if (!Array.isArray(policies)) errors.push({ file: '.', pointer: '/policies', message: 'must be an array of policies' });
   if (roles !== undefined && !isObject(roles)) errors.push({ file: '.', pointer: '/roles', message: 'must be an object of role definitions' });
   const docs = Array.isArray(policies) ? policies.map((value: unknown, i) => ({ file: `policies/${i}`, value })) : [];
-  checkDocuments(docs, isObject(roles) ? { file: 'roles', value: { roles } } : undefined, errors);
+  checkDocuments(docs, isObject(roles) ? { file: 'roles', value: { roles } } : undefined, errors, schema === undefined ? undefined : { file: 'schema', value: schema });
   return errors;
 }

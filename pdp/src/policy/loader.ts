@@ -1,6 +1,6 @@
 /**
  * Loading a policy directory: `DIR/*.json` are policies, `DIR/roles.json` (optional) the roles,
- * `DIR/tests/` is ignored here. The result is a whole valid policy set or every error found
+ * `DIR/schema.json` (optional) the attribute schema, `DIR/tests/` is ignored here. The result is a whole valid policy set or every error found
  * (file relative to DIR, JSON pointer, message); the loader never stops at the first one.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import type { CheckedPolicySet } from '../engine/types.js';
 import { checkDocuments, checkedPolicySet, ROLES_FILE, type PolicyDocument, type PolicyError } from './check.js';
 import { parseJson } from './json.js';
+import { SCHEMA_FILE } from './attribute-schema.js';
 
 export { ROLES_FILE, type PolicyError } from './check.js';
+export { SCHEMA_FILE } from './attribute-schema.js';
 
 export type LoadResult = { ok: true; policySet: CheckedPolicySet } | { ok: false; errors: PolicyError[] };
 export const TESTS_DIR = 'tests';
@@ -24,6 +26,7 @@ export interface SourceFile {
 export interface PolicySources {
   policies: SourceFile[];
   roles?: SourceFile;
+  schema?: SourceFile;
 }
 
 /**
@@ -91,6 +94,7 @@ export async function loadPolicies(dir: string): Promise<LoadResult> {
     }
     const file: SourceFile = { file: name, text: read.text };
     if (name === ROLES_FILE) sources.roles = file;
+    else if (name === SCHEMA_FILE) sources.schema = file;
     else sources.policies.push(file);
   }
   const result = checkPolicySources(sources);
@@ -107,7 +111,7 @@ export async function loadPolicies(dir: string): Promise<LoadResult> {
 export function checkPolicySources(sources: PolicySources): LoadResult {
   const errors: PolicyError[] = [];
   if (sources.policies.length === 0) {
-    errors.push({ file: '.', pointer: '', message: 'no policy files (*.json besides roles.json) in this directory' });
+    errors.push({ file: '.', pointer: '', message: `no policy files (*.json besides ${ROLES_FILE} and ${SCHEMA_FILE}) in this directory` });
   }
   const parse = ({ file, text }: SourceFile): PolicyDocument | undefined => {
     const parsed = parseJson(text);
@@ -117,8 +121,9 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
   const policyDocs = sources.policies.flatMap((source) => parse(source) ?? []);
   // A roles.json that is not JSON (null) leaves nothing to check role references against.
   const rolesDoc = sources.roles === undefined ? undefined : (parse(sources.roles) ?? null);
-  const checked = checkDocuments(policyDocs, rolesDoc, errors);
-  const roles = checked.roles;
-  if (errors.length > 0 || roles === null) return { ok: false, errors: errors.sort(byFile) };
-  return { ok: true, policySet: checkedPolicySet({ ...checked, roles }) };
+  const schemaDoc = sources.schema === undefined ? undefined : (parse(sources.schema) ?? null);
+  const checked = checkDocuments(policyDocs, rolesDoc, errors, schemaDoc);
+  const { roles, schema } = checked;
+  if (errors.length > 0 || roles === null || schema === null) return { ok: false, errors: errors.sort(byFile) };
+  return { ok: true, policySet: checkedPolicySet({ ...checked, roles, schema }) };
 }

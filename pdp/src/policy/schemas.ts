@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { didYouMean } from '../common/did-you-mean.js';
 import { escapePointer } from '../common/json-pointer.js';
+
+export { closestName } from '../common/did-you-mean.js';
 
 /** `pdp/schemas`, from both `src/policy` (tests) and `dist/policy` (built). */
 export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.url));
@@ -17,6 +20,7 @@ export const SCHEMAS_DIR = fileURLToPath(new URL('../../schemas/', import.meta.u
 export const SCHEMA_FILES = {
   policy: 'policy.schema.json',
   roles: 'roles.schema.json',
+  attributeSchema: 'attribute-schema.schema.json',
   policyTest: 'policy-test.schema.json',
   decideCommon: 'decide-common.schema.json',
   authzenCommon: 'authzen-common.schema.json',
@@ -38,7 +42,7 @@ export function readSchema(name: SchemaName): Record<string, unknown> {
  * AuthZEN-evaluations schemas are not: their array limit comes from the server's configuration
  * (see {@link compileWithLimit}).
  */
-const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'policyTest'];
+const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'attributeSchema', 'policyTest'];
 
 let shared: Ajv2020 | undefined;
 const ids = new Map<SchemaName, string>();
@@ -80,6 +84,8 @@ function byId(name: SchemaName): ValidateFunction {
 export interface Validators {
   policy: ValidateFunction;
   roles: ValidateFunction;
+  /** A policy directory's schema.json. */
+  attributeSchema: ValidateFunction;
   policyTest: ValidateFunction;
   /** The decision request: `POST /v1/decide`, `pdp eval`, policy-test inputs and `checkRequest`. */
   request: ValidateFunction;
@@ -93,6 +99,7 @@ export function getValidators(): Validators {
   validators ??= {
     policy: byId('policy'),
     roles: byId('roles'),
+    attributeSchema: byId('attributeSchema'),
     policyTest: byId('policyTest'),
     request: byId('decide'),
     authzenEvaluation: byId('authzenEvaluation'),
@@ -139,46 +146,8 @@ const PATTERN_MESSAGES: ReadonlyMap<string, string> = new Map([
   ['^[^/]+/[^/]+$', 'must name a rule as "<policy id>/<rule id>"'],
 ]);
 
-/** Levenshtein distance, stopping early once it exceeds `max`. */
-function distance(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    let best = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
-      row.push(value);
-      best = Math.min(best, value);
-    }
-    if (best > max) return max + 1;
-    previous = row;
-  }
-  return previous[b.length] as number;
-}
-
-/** The known name closest to `name` (case ignored first), if any is within 2 edits. */
-export function closestName(name: string, known: readonly string[]): string | undefined {
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const d = candidate.toLowerCase() === lower ? 0 : distance(lower, candidate.toLowerCase(), 2);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-const didYouMean = (name: string, known: readonly string[]): string => {
-  const guess = closestName(name, known);
-  return guess === undefined || guess === name ? '' : `; did you mean ${JSON.stringify(guess)}?`;
-};
-
-function typeWords(type: unknown): string {
+/** `a string`, `an integer`, `a string or null`: a JSON Schema type in words. */
+export function typeWords(type: unknown): string {
   const one = (t: string): string => (t === 'object' || t === 'array' || t === 'integer' ? `an ${t}` : t === 'null' ? 'null' : `a ${t}`);
   const types = Array.isArray(type) ? type.map(String) : String(type).split(',');
   return types.map(one).join(' or ');
