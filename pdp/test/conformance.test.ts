@@ -21,6 +21,8 @@ interface CorpusFile {
   description: string;
   policies: unknown[];
   roles?: Record<string, unknown>;
+  /** An attribute schema (schema.json), when the set has one. */
+  schema?: unknown;
   cases: { name: string; request: unknown; expect: { allow: boolean; reasons: (string | ExpectedReason)[]; roles?: string[] } }[];
 }
 
@@ -57,6 +59,7 @@ for (const file of files) {
     const loaded = checkPolicySources({
       policies: corpus.policies.map((p, i) => ({ file: `p${i}.json`, text: JSON.stringify(p) })),
       ...(corpus.roles ? { roles: { file: 'roles.json', text: JSON.stringify({ roles: corpus.roles }) } } : {}),
+      ...(corpus.schema ? { schema: { file: 'schema.json', text: JSON.stringify(corpus.schema) } } : {}),
     });
     it('the policy set loads', () => {
       expect(loaded.ok ? [] : loaded.errors).toEqual([]);

@@ -178,7 +178,7 @@ function declaredAt(scope: SchemaScope, path: string): Declared | string {
   }
   if (types.length > 0) return { path, types };
   const first = failures[0];
-  if (first === undefined) return `var path "${path}": ${SCHEMA_FILE} declares no resource type`;
+  if (first === undefined) return `var path "${path}": ${SCHEMA_FILE} declares no resource type at all`;
   if ('error' in first.walk) return `var path "${path}": ${first.walk.error} in ${SCHEMA_FILE}`;
   if (!('missing' in first.walk)) return null;
   const { here, segment } = first.walk.missing;
@@ -186,9 +186,8 @@ function declaredAt(scope: SchemaScope, path: string): Declared | string {
   for (const { walk } of failures) if ('missing' in walk && walk.missing.here === here) for (const k of walk.missing.known) known.push(`${here}.${k}`);
   // At the top of an area, name the part (`resource type "chat"`); deeper, the attribute that holds it.
   const top = here === AREA_BASE[target.area];
-  const who = !top ? here : failures.length > 1 ? 'no resource type' : first.where;
-  const verb = top && failures.length > 1 ? 'declares' : 'declares no';
-  return `var path "${path}": ${who} ${verb} "${segment}" in ${SCHEMA_FILE}${didYouMean(`${here}.${segment}`, known)}`;
+  const where = !top ? here : failures.length > 1 ? 'any resource type' : first.where;
+  return `var path "${path}": ${SCHEMA_FILE} declares no "${segment}" for ${where}${didYouMean(`${here}.${segment}`, known)}`;
 }
 
 function isLiteral(value: unknown): value is Literal {

@@ -9,6 +9,7 @@ import type { CheckedPolicySet } from '../engine/types.js';
 import { checkDocuments, checkedPolicySet, ROLES_FILE, type PolicyDocument, type PolicyError } from './check.js';
 import { parseJson } from './json.js';
 import { SCHEMA_FILE } from './attribute-schema.js';
+import { requestCheckFor } from './request-attributes.js';
 
 export { ROLES_FILE, type PolicyError } from './check.js';
 export { SCHEMA_FILE } from './attribute-schema.js';
@@ -125,5 +126,12 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
   const checked = checkDocuments(policyDocs, rolesDoc, errors, schemaDoc);
   const { roles, schema } = checked;
   if (errors.length > 0 || roles === null || schema === null) return { ok: false, errors: errors.sort(byFile) };
-  return { ok: true, policySet: checkedPolicySet({ ...checked, roles, schema }) };
+  const policySet = checkedPolicySet({ ...checked, roles, schema });
+  try {
+    // Compiled here, once: a schema that cannot compile must fail the load, never a request.
+    requestCheckFor(policySet);
+  } catch (err) {
+    return { ok: false, errors: [{ file: SCHEMA_FILE, pointer: '', message: `cannot compile the request check: ${err instanceof Error ? err.message : String(err)}` }] };
+  }
+  return { ok: true, policySet };
 }

@@ -124,6 +124,18 @@ export function compileWithLimit(schema: Record<string, unknown>, limit: number)
   return fn;
 }
 
+/**
+ * Compiles a schema built at run time (an attribute schema's request check) on the same ajv
+ * instance, then drops it from ajv's cache: every policy reload builds new ones, and the cache
+ * would otherwise keep each old one alive. The returned function stays valid.
+ */
+export function compileTransient(schema: Record<string, unknown>): ValidateFunction {
+  const instance = ajv();
+  const fn = instance.compile(schema);
+  instance.removeSchema(schema);
+  return fn;
+}
+
 /** One schema problem: where (RFC 6901) and what, as a sentence a policy author understands. */
 export interface SchemaIssue {
   pointer: string;
