@@ -3,6 +3,7 @@
  * (key order, file names and file order do not change it; any semantic change does), the
  * editor-only `$schema` key is dropped, and tests/ is not read as policies.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,5 +225,76 @@ describe('the published schemas', () => {
     const schema = readSchema('policy') as { $defs: { rule: { properties: { when: { description: string } } } } };
     const listed = /Operators: (.*?)\. var paths/.exec(schema.$defs.rule.properties.when.description)?.[1]?.split(' ');
     expect(new Set(listed)).toEqual(new Set(ALLOWED_OPERATORS));
+  });
+});
+
+describe('schema.json', () => {
+  const schema = { resources: { doc: { attributes: { owner: { type: 'string' } } } }, claims: {} };
+  const load = (schemaDoc: unknown) =>
+    checkPolicySources({
+      policies: [
+        { file: 'a.json', text: JSON.stringify(policy) },
+        { file: 'b.json', text: JSON.stringify(other) },
+      ],
+      roles: { file: 'roles.json', text: JSON.stringify(roles) },
+      ...(schemaDoc === undefined ? {} : { schema: { file: 'schema.json', text: typeof schemaDoc === 'string' ? schemaDoc : JSON.stringify(schemaDoc) } }),
+    });
+  const withContext = { ...schema, context: { attributes: { x: { type: 'integer' } } } };
+
+  it('is part of the revision, without its $schema; a set without one keeps its revision', () => {
+    const without = load(undefined);
+    const a = load(withContext);
+    const b = load({ $schema: '../pdp/schemas/attribute-schema.schema.json', ...(reversedKeys(withContext) as object) });
+    const c = load({ ...withContext, description: 'changed' });
+    if (!without.ok || !a.ok || !b.ok || !c.ok) throw new Error('a set did not load');
+    expect(without.policySet.revision).toBe(revisionOf([['a.json', policy], ['b.json', other]]));
+    expect(a.policySet.revision).not.toBe(without.policySet.revision);
+    expect(b.policySet.revision).toBe(a.policySet.revision);
+    expect(c.policySet.revision).not.toBe(a.policySet.revision);
+    expect(a.policySet.schema).toEqual(withContext);
+    expect(b.policySet.schema).not.toHaveProperty('$schema');
+    expect(Object.isFrozen(a.policySet.schema?.resources)).toBe(true);
+  });
+
+  it('checks the context only when it declares it', () => {
+    const refused = load({ ...schema, context: { attributes: { weekday: { type: 'integer' } } } });
+    expect(refused.ok ? [] : refused.errors.map(formatPolicyError)).toEqual([
+      'b.json:/rules/0/when/==/0/var: var path "context.x": schema.json declares no "x" for the context',
+    ]);
+    expect(load(schema).ok).toBe(true);
+  });
+
+  it('is found in a directory beside the policies, and never read as a policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pdp-schema-'));
+    try {
+      await writeFile(join(dir, 'a.json'), JSON.stringify(policy));
+      await writeFile(join(dir, 'b.json'), JSON.stringify(other));
+      await writeFile(join(dir, 'roles.json'), JSON.stringify(roles));
+      await writeFile(join(dir, 'schema.json'), JSON.stringify(withContext));
+      const result = await loadPolicies(dir);
+      expect(result.ok ? [] : result.errors).toEqual([]);
+      if (result.ok) expect(result.policySet.policies.map((p) => p.id)).toEqual(['p', 'q']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with only a schema.json, the directory still has no policies', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pdp-schema-'));
+    try {
+      await writeFile(join(dir, 'schema.json'), JSON.stringify(schema));
+      const result = await loadPolicies(dir);
+      expect(result.ok ? [] : result.errors.map((e) => e.message)).toEqual([expect.stringContaining('no policy files')]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is published as a strict 2020-12 schema with a $schema path like the others', () => {
+    const published = readSchema('attributeSchema');
+    expect(published.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(published.additionalProperties).toBe(false);
+    const demo = JSON.parse(readFileSync(join(POLICIES, 'schema.json'), 'utf8')) as { $schema: string };
+    expect(demo.$schema).toBe('../pdp/schemas/attribute-schema.schema.json');
   });
 });
