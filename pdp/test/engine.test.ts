@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compile as compileChecked } from '../src/engine/compile.js';
 import { compilePolicySet as compile, InvalidPolicySetError } from '../src/policy/compile.js';
 import { decide } from '../src/engine/decide.js';
-import { ALLOWED_OPERATORS, checkLogic } from '../src/engine/logic.js';
+import { ALLOWED_OPERATORS, checkLogic, checkVarPath } from '../src/engine/logic.js';
 import type { CheckedPolicySet, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { computeRevision } from '../src/policy/revision.js';
 
@@ -235,5 +235,69 @@ describe('compilePolicySet: one checker for hand-built and loaded sets', () => {
     if (!loaded.ok) throw new Error('refused');
     expect(Object.isFrozen(loaded.policySet.policies[0]?.rules[0]?.subject?.groups?.anyOf)).toBe(true);
     expect(compile(loaded.policySet).policySet).toBe(loaded.policySet);
+  });
+});
+
+describe('var paths follow the request model', () => {
+  it.each([
+    'subject', 'subject.id', 'subject.type', 'subject.groups', 'subject.groups.0', 'subject.groups.length', 'subject.roles', 'subject.roles.1',
+    'subject.claims', 'subject.claims.any.depth', 'resource.type', 'resource.id', 'resource.attributes.x.y', 'action', 'action.name',
+    'action.properties', 'action.properties.method', 'context', 'context.ip',
+  ])('accepts %s', (path) => {
+    expect(checkVarPath(path)).toBeNull();
+  });
+
+  it.each([
+    ['resource.atributes.status', 'resource has no "atributes"; did you mean "resource.attributes"?'],
+    ['subject.claim.x', 'subject has no "claim"; did you mean "subject.claims"?'],
+    ['subject.group', 'subject has no "group"; did you mean "subject.groups"?'],
+    ['subject.groups.first', 'subject.groups is a list of strings'],
+    ['subject.groups.0.length', 'subject.groups is a list of strings'],
+    ['action.nam', 'did you mean "action.name"?'],
+    ['action.name.first', 'action.name is a string and has no properties'],
+    ['resource.owner', 'resource has no "owner" (it has type, id, attributes)'],
+    ['subjct.id', 'must start with one of subject, resource, action, context; did you mean "subject"?'],
+  ])('refuses %s', (path, message) => {
+    expect(checkVarPath(path)).toContain(message);
+  });
+
+  it('keeps subject.roles out of role conditions', () => {
+    expect(checkVarPath('subject.roles', { forbidSubjectRoles: true })).toContain('may not read subject.roles');
+  });
+
+  it('reports every bad path of a condition at once, the default form included', () => {
+    const issues = checkLogic({ and: [{ var: ['resource.atributes.x', 1] }, { in: ['a', { var: 'subject.group' }] }] });
+    expect(issues.map((i) => i.pointer)).toEqual(['/and/0/var/0', '/and/1/in/1/var']);
+  });
+});
+
+describe('action properties and subject type', () => {
+  const compiled = compile(
+    set([
+      {
+        id: 'p',
+        resource: 'r',
+        rules: [
+          { id: 'svc', effect: 'allow', actions: ['a'], when: { '==': [{ var: 'subject.type' }, 'service'] } },
+          { id: 'big', effect: 'deny', actions: ['*'], when: { '>': [{ var: 'action.properties.n' }, 1] } },
+        ],
+      },
+    ]),
+  );
+  it('reads action.properties from actionProperties, and action as the name', () => {
+    expect(decide(compiled, { subject: { id: 'x', type: 'service' }, resource: { type: 'r' }, action: 'a' }).allow).toBe(true);
+    expect(decide(compiled, { subject: { id: 'x', type: 'user' }, resource: { type: 'r' }, action: 'a' }).allow).toBe(false);
+    expect(decide(compiled, { subject: { id: 'x', type: 'service' }, resource: { type: 'r' }, action: 'a', actionProperties: { n: 2 } }).reasons).toEqual([
+      { policy: 'p', rule: 'big', effect: 'deny' },
+    ]);
+  });
+});
+
+describe('a hand-built set with an attribute schema', () => {
+  const policies: Policy[] = [{ id: 'p', resource: 'r', rules: [{ id: 'x', effect: 'deny', actions: ['*'], when: { '==': [{ var: 'resource.attributes.stauts' }, 'closed'] } }] }];
+  it('is checked against it, like a loaded one', () => {
+    const schema = { resources: { r: { attributes: { status: { type: 'string' as const } } } }, claims: {} };
+    expect(() => compile({ ...set(policies), schema })).toThrow(/declares no "stauts" for resource type "r"; did you mean "resource.attributes.status"/);
+    expect(() => compile({ ...set(policies), schema: { resources: {} } as never })).toThrow(/schema:\/claims: is required/);
   });
 });

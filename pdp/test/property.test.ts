@@ -40,6 +40,7 @@ const literal = leaf.filter((x) => typeof x !== 'object' || x === null || Array.
 
 const PATHS = [
   'subject.id',
+  'subject.type',
   'subject.claims.level',
   'subject.claims.tags',
   'subject.groups',
@@ -51,6 +52,9 @@ const PATHS = [
   'resource.attributes.toString',
   'resource.attributes.list.0',
   'action',
+  'action.name',
+  'action.properties.method',
+  'action.properties.toString',
   'context.flag',
   'context.hour',
   'context.hasOwnProperty',
@@ -129,6 +133,7 @@ const requestArb: fc.Arbitrary<unknown> = fc
       subject: fc.record(
         {
           id: fc.constantFrom(...IDS),
+          type: fc.constantFrom('user', 'service'),
           groups: fc.subarray([...GROUPS, 'other']),
           roles: fc.subarray(ROLE_NAMES),
           claims: objectOf(['level', 'tags', '__proto__', 'toString']),
@@ -144,6 +149,7 @@ const requestArb: fc.Arbitrary<unknown> = fc
         { requiredKeys: ['type'] },
       ),
       action: fc.constantFrom(...ACTIONS, 'other', '*'),
+      actionProperties: objectOf(['method', '__proto__']),
       context: objectOf(['flag', 'hour', '__proto__']),
     },
     { requiredKeys: ['subject', 'resource', 'action'] },
@@ -181,12 +187,29 @@ function sanitise(value: unknown): unknown {
   return out;
 }
 
+/**
+ * The documented action model, restated on its own: `action` and `action.name` are the name,
+ * `action.properties.*` the request's actionProperties. json-logic-js reads them under keys of
+ * their own.
+ */
+function actionPaths(logic: unknown): unknown {
+  if (Array.isArray(logic)) return logic.map(actionPaths);
+  if (typeof logic !== 'object' || logic === null) return logic;
+  const [op, args] = Object.entries(logic)[0] as [string, unknown];
+  if (op !== 'var') return { [op]: actionPaths(args) };
+  const rename = (path: unknown): unknown =>
+    path === 'action' || path === 'action.name' ? '$action' : typeof path === 'string' && path.startsWith('action.properties.') ? `$actionProperties.${path.slice('action.properties.'.length)}` : path;
+  return { var: Array.isArray(args) ? [rename(args[0]), ...args.slice(1).map(actionPaths)] : rename(args) };
+}
+
+const apply = (logic: unknown, data: unknown): boolean => jsonLogic.truthy(jsonLogic.apply(actionPaths(logic), data));
+
 const reads = (logic: unknown, prefix: string): boolean => JSON.stringify(logic ?? null).includes(`"${prefix}`);
 
 function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | 'effect' | 'reasons'> & { roles: string[] } {
   const req = request as DecisionRequest;
   const groups = Array.isArray(req.subject.groups) ? req.subject.groups : [];
-  const data = sanitise({ subject: req.subject, resource: req.resource, action: req.action, context: req.context }) as Record<string, Record<string, unknown>>;
+  const data = sanitise({ subject: req.subject, resource: req.resource, $action: req.action, $actionProperties: req.actionProperties, context: req.context }) as Record<string, Record<string, unknown>>;
   // The caller's roles never count.
   if (data.subject) data.subject.roles = [];
 
@@ -201,7 +224,7 @@ function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | '
     let holds = (def.fromGroups ?? []).some((g) => groups.includes(g));
     if (!holds && def.when !== undefined) {
       try {
-        holds = jsonLogic.truthy(jsonLogic.apply(def.when, data));
+        holds = apply(def.when, data);
       } catch {
         roleError = true;
       }
@@ -228,7 +251,7 @@ function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | '
       else if (rule.when === undefined) outcome = 'applied';
       else {
         try {
-          outcome = jsonLogic.truthy(jsonLogic.apply(rule.when, data)) ? 'applied' : 'no';
+          outcome = apply(rule.when, data) ? 'applied' : 'no';
         } catch {
           outcome = 'error';
         }
