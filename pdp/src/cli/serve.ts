@@ -6,7 +6,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { loadConfig, type Config, type ConfigFlags } from '../runtime/config.js';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, exitCodeOf, messageWithCauses, PdpError } from '../common/errors.js';
 import { startServer } from '../runtime/server.js';
 import { createLogger } from '../observability/log.js';
 import { parse, str } from './args.js';
@@ -72,19 +72,16 @@ export async function runServe(argv: string[]): Promise<number> {
   return runWorker(config);
 }
 
+/** A start that failed on purpose (a PdpError): its message, and the exit code the error table gives. */
 function startFailure(err: unknown): number {
+  if (!(err instanceof PdpError)) throw err;
   if (err instanceof ConfigError) {
-    process.stderr.write(`pdp serve: invalid configuration: ${err.message}\n`);
-    return 1;
+    // One line per problem, each naming its variable, so every one can be fixed in one go.
+    for (const p of err.problems) process.stderr.write(`pdp serve: invalid configuration: ${p.variable}: ${p.message}\n`);
+  } else {
+    process.stderr.write(`pdp serve: ${messageWithCauses(err)}\n`);
   }
-  const code = (err as NodeJS.ErrnoException).code;
-  // Any failure to resolve the host or to listen is the operator's setting, not a crash.
-  const syscall = (err as NodeJS.ErrnoException).syscall;
-  if (syscall === 'listen' || syscall === 'getaddrinfo' || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    process.stderr.write(`pdp serve: cannot listen: ${(err as Error).message}\n`);
-    return 1;
-  }
-  throw err;
+  return exitCodeOf(err);
 }
 
 /** One serving process (the only one, or a cluster worker). Resolves with the exit code. */

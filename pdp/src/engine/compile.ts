@@ -9,6 +9,7 @@ import { compileLogic, type CompiledLogic } from './logic.js';
 import { compileRoles, InvalidRolesError, type CompiledRoles } from './roles.js';
 import { policyShapeProblem, ruleShapeProblem } from './shape.js';
 import type { DecisionReason, Effect, Policy, PolicySet } from './types.js';
+import { PdpError } from '../common/errors.js';
 
 export interface CompiledRule {
   /** Position in the policy set (policies in set order, rules in file order); orders reasons. */
@@ -70,10 +71,9 @@ export interface CompiledPolicySet {
 }
 
 /** Thrown by `compile` for a policy set the loader would refuse (hand-built sets only). */
-export class InvalidPolicySetError extends TypeError {
-  readonly code = 'invalid_policy_set';
+export class InvalidPolicySetError extends PdpError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('invalid_policy_set', message, options);
     this.name = 'InvalidPolicySetError';
   }
 }

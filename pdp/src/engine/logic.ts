@@ -11,6 +11,7 @@
  * state), so we deliberately never add, remove or replace one of its operations.
  */
 import jsonLogicModule from 'json-logic-js';
+import { PdpError } from '../common/errors.js';
 
 /** json-logic-js's functions, typed as we use them. */
 interface JsonLogicApi {
@@ -204,11 +205,10 @@ export interface CompiledLogic {
 }
 
 /** Thrown by `compileLogic` (and so by `compile`) when handed an expression the loader would refuse. */
-export class InvalidLogicError extends TypeError {
-  readonly code = 'invalid_logic';
+export class InvalidLogicError extends PdpError {
   readonly issues: LogicIssue[];
   constructor(issues: LogicIssue[]) {
-    super(`invalid json-logic: ${issues.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`);
+    super('invalid_logic', `invalid json-logic: ${issues.map((i) => `${i.pointer || '/'}: ${i.message}`).join('; ')}`);
     this.name = 'InvalidLogicError';
     this.issues = issues;
   }

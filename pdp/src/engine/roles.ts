@@ -8,6 +8,7 @@ import { compileLogic, runLogic, type CompiledLogic } from './logic.js';
 import { resolveValues, type RequestView } from './resolve.js';
 import { roleShapeProblem } from './shape.js';
 import type { RoleDefinition } from './types.js';
+import { PdpError } from '../common/errors.js';
 
 export interface CompiledRole {
   readonly name: string;
@@ -35,10 +36,9 @@ export interface DerivedRoles {
 }
 
 /** Thrown by `compile` for a role graph the loader would refuse. */
-export class InvalidRolesError extends TypeError {
-  readonly code = 'invalid_roles';
+export class InvalidRolesError extends PdpError {
   constructor(message: string) {
-    super(message);
+    super('invalid_roles', message);
     this.name = 'InvalidRolesError';
   }
 }

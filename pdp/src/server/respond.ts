@@ -12,34 +12,12 @@ export function sendJson(ctx: Context, body: unknown, status = 200): void {
   sendJsonText(ctx, JSON.stringify(body), status);
 }
 
-/** Sends text that is already JSON (the hot path serialises decisions by hand). */
+/** Sends text that is already JSON (the decision routes serialise decisions by hand, see wire.ts). */
 export function sendJsonText(ctx: Context, text: string, status = 200): void {
   // Koa's body setter makes it 200 when no status was set; setting it costs a few checks.
   if (status !== 200) ctx.status = status;
   ctx.set('Content-Type', JSON_TYPE);
   ctx.body = text;
-}
-
-/**
- * The decision routes' 200 answer, written to Node's response directly (Koa is told not to
- * respond). Koa's body setter and respond() (type and length bookkeeping, header setters, the
- * `ctx.body` type checks) cost ~1.5 µs per request in the profile of /v1/decide; this writes
- * the same status and headers (Content-Type, Content-Length; Node adds Date and keep-alive)
- * in one writeHead. Headers already set on the context (X-Request-ID) are merged in by Node.
- * `closing`: shutdown has begun, so this socket closes after the answer (what the edge
- * middleware sets for every other response).
- */
-export function sendJsonDirect(ctx: Context, text: string, closing: boolean): void {
-  ctx.respond = false;
-  const res = ctx.res;
-  const length = Buffer.byteLength(text);
-  res.writeHead(
-    200,
-    closing
-      ? { 'Content-Type': JSON_TYPE, 'Content-Length': length, Connection: 'close' }
-      : { 'Content-Type': JSON_TYPE, 'Content-Length': length },
-  );
-  res.end(text);
 }
 
 /** Renders any error as RFC 9457 problem+json; returns the status used. */

@@ -5,7 +5,7 @@
  * turn into a flood of requests to the IdP).
  */
 import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../runtime/config.js';
+import type { JwtConfig } from './config.js';
 import { KeySourceError } from './reasons.js';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -89,7 +89,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (err) {
       fetchFailedAt = now();
-      fetchFailure = new KeySourceError(`JWKS fetch from ${url} failed: ${(err as Error).message}`, { cause: err });
+      fetchFailure = new KeySourceError(`JWKS fetch from ${url} failed`, { cause: err });
       throw fetchFailure;
     }
   };
@@ -108,7 +108,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       doc = JSON.parse(await readCapped(res, MAX_KEY_DOCUMENT_BYTES));
     } catch (err) {
-      throw new KeySourceError(`discovery failed at ${url}: ${(err as Error).message}`, { cause: err });
+      throw new KeySourceError(`discovery failed at ${url}`, { cause: err });
     }
     const d = doc as { issuer?: unknown; jwks_uri?: unknown } | null;
     // OpenID Connect Discovery 1.0 §4.3: the document's issuer must be the one we asked.
@@ -147,7 +147,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && TOKEN_SIDE_CODES.has(code)) throw err;
-      throw new KeySourceError(`JWKS unavailable: ${(err as Error).message}`, { cause: err });
+      throw new KeySourceError('JWKS unavailable', { cause: err });
     }
   };
 }
