@@ -76,9 +76,8 @@ export interface StartServerExtras {
 
 /** Starts a PDP server from a loaded {@link Config} (what `pdp serve` calls). */
 export async function startServer(config: Readonly<Config>, extras: StartServerExtras = {}): Promise<RunningServer> {
-  try {
-    if (!(await stat(config.policiesDir)).isDirectory()) throw new Error('not a directory');
-  } catch {
+  const isDirectory = await stat(config.policiesDir).then((s) => s.isDirectory(), () => false);
+  if (!isDirectory) {
     // Name the setting the operator used: "--policies" when the flag was given, not the env var.
     const from = config.policiesFrom === 'default' ? 'PDP_POLICIES' : config.policiesFrom;
     const hint = config.policiesFrom === 'default' ? ' (the default ./policies; set --policies or PDP_POLICIES)' : '';

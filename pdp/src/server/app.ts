@@ -137,8 +137,8 @@ export function createApp(deps: AppDeps): PdpApp {
     try {
       await next();
     } catch (err) {
-      const status = sendProblem(ctx, err);
-      if (status >= 500 && status !== 503) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      // Only what nobody threw on purpose is logged as a failure (its message is not sent).
+      if (sendProblem(ctx, err).code === 'internal') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
     }
     // Koa writes the response after this returns, so a request already in flight when shutdown
     // began closes its socket too.

@@ -3,7 +3,7 @@
  * the body) and problem+json, the one renderer for every error the service answers with.
  */
 import type { Context } from 'koa';
-import { toProblem, PdpError } from '../common/errors.js';
+import { toProblem, PdpError, type Problem } from '../common/errors.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
@@ -20,8 +20,8 @@ export function sendJsonText(ctx: Context, text: string, status = 200): void {
   ctx.body = text;
 }
 
-/** Renders any error as RFC 9457 problem+json; returns the status used. */
-export function sendProblem(ctx: Context, err: unknown): number {
+/** Renders any error as RFC 9457 problem+json; returns the problem sent. */
+export function sendProblem(ctx: Context, err: unknown): Problem {
   const problem = toProblem(err, ctx.path);
   if (err instanceof PdpError && err.headers) {
     for (const [k, v] of Object.entries(err.headers)) ctx.set(k, v);
@@ -31,5 +31,5 @@ export function sendProblem(ctx: Context, err: unknown): number {
   ctx.status = problem.status;
   ctx.set('Content-Type', PROBLEM_TYPE);
   ctx.body = JSON.stringify(problem);
-  return problem.status;
+  return problem;
 }

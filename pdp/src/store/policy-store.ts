@@ -37,7 +37,7 @@ export type ReloadResult =
   | { result: 'unchanged'; revision: string }
   | { result: 'failure'; errors: PolicyError[] };
 
-/** The body of GET /v1/policies (shape shared with demo-api; see COMMON.md). */
+/** The body of GET /v1/policies (the `Policies` schema in responses.schema.json). */
 export interface PoliciesView {
   revision: string | null;
   loadedAt: string | null;

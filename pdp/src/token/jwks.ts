@@ -21,7 +21,7 @@ export async function readCapped(res: Response, max: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (declared > max) {
     await res.body?.cancel();
-    throw new Error(`response larger than ${max} bytes`);
+    throw new KeySourceError(`response larger than ${max} bytes`);
   }
   if (res.body === null) return '';
   const reader = res.body.getReader();
@@ -33,7 +33,7 @@ export async function readCapped(res: Response, max: number): Promise<string> {
     size += value.byteLength;
     if (size > max) {
       await reader.cancel();
-      throw new Error(`response larger than ${max} bytes`);
+      throw new KeySourceError(`response larger than ${max} bytes`);
     }
     chunks.push(value);
   }
@@ -80,11 +80,11 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
       const res = await doFetch(url, init);
       if (res.status !== 200) {
         await res.body?.cancel();
-        throw new Error(`HTTP ${res.status}`);
+        throw new KeySourceError(`HTTP ${res.status}`);
       }
       const text = await readCapped(res, MAX_KEY_DOCUMENT_BYTES);
       const doc = JSON.parse(text) as { keys?: unknown } | null;
-      if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.keys)) throw new Error('not a JSON Web Key Set');
+      if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.keys)) throw new KeySourceError('not a JSON Web Key Set');
       fetchFailure = undefined;
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (err) {
@@ -105,7 +105,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
     let doc: unknown;
     try {
       const res = await doFetch(url, { signal: AbortSignal.timeout(jwt.jwksTimeoutMs), headers: { accept: 'application/json' } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new KeySourceError(`HTTP ${res.status}`);
       doc = JSON.parse(await readCapped(res, MAX_KEY_DOCUMENT_BYTES));
     } catch (err) {
       throw new KeySourceError(`discovery failed at ${url}`, { cause: err });
