@@ -10,7 +10,8 @@
  * another method is 405 with `Allow`; an unknown path is 404. The lookup is by exact path
  * (`/V1/POLICIES` or `/v1/policies/` is not `/v1/policies`, so it cannot slip past a proxy
  * rule written for the real path), and it is the only router: a general one (@koa/router)
- * measured well below a bare Koa route on the decision path.
+ * measured well below a bare Koa route on the decision path. The one part of Koa bypassed is
+ * the decision routes' 200 answer, written to Node directly (`sendDecisionJson` in respond.ts).
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps): PdpApp {
     clock,
     metrics,
     openapi: () => (openapiText ??= JSON.stringify(openapi)),
+    lifecycle,
   });
   const routes = defineRoutes({ ...steps, callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
@@ -141,8 +143,8 @@ export function createApp(deps: AppDeps): PdpApp {
       if (sendProblem(ctx, err).code === 'internal') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
     }
     // Koa writes the response after this returns, so a request already in flight when shutdown
-    // began closes its socket too.
-    if (lifecycle.closing) ctx.set('Connection', 'close');
+    // began closes its socket too. A decision answer was written already, and said so itself.
+    if (lifecycle.closing && ctx.respond !== false) ctx.set('Connection', 'close');
   });
 
   if (config.clientTokens.length === 0) app.use(createLoopbackHostOnly());

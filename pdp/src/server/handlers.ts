@@ -13,7 +13,7 @@ import type { PoliciesView } from '../store/policy-store.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import type { Clock, DecideInput, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
 import { decisionToJson } from './wire.js';
-import { sendJson, sendJsonText } from './respond.js';
+import { sendDecisionJson, sendJson } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
 
 export interface StepDeps {
@@ -25,6 +25,8 @@ export interface StepDeps {
   metrics: PdpMetrics;
   /** The OpenAPI document, serialised once. */
   openapi: () => string;
+  /** `closing` is set when shutdown begins: answers then carry `Connection: close`. */
+  lifecycle: { readonly closing: boolean };
 }
 
 export type Middleware = (ctx: Context, next: Next) => Promise<void> | void;
@@ -127,7 +129,8 @@ const BEFORE_SCHEMA: Partial<Record<RequestSchemaName, (body: Body) => void>> = 
 };
 
 export function createSteps(deps: StepDeps): Steps {
-  const { store, core, validators, limits, clock, metrics } = deps;
+  const { store, core, validators, limits, clock, metrics, lifecycle } = deps;
+  const answer = (ctx: Context, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
 
   return {
     readBody(schema) {
@@ -160,7 +163,7 @@ export function createSteps(deps: StepDeps): Steps {
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
       const { resource, action, context } = req;
-      sendJsonText(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide' })));
+      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide' })));
     },
 
     async batch(ctx) {
@@ -182,11 +185,11 @@ export function createSteps(deps: StepDeps): Steps {
         const json = decisionToJson(core.decide(input));
         text += i === 0 ? json : `,${json}`;
       }
-      sendJsonText(ctx, `${text}]}`);
+      answer(ctx, `${text}]}`);
     },
 
     authzenEvaluation(ctx) {
-      sendJson(ctx, authzenDecide(ctx, state(ctx).body as unknown as Required<AzEvaluation>));
+      answer(ctx, JSON.stringify(authzenDecide(ctx, state(ctx).body as unknown as Required<AzEvaluation>)));
     },
 
     authzenEvaluations(ctx) {
@@ -211,7 +214,7 @@ export function createSteps(deps: StepDeps): Steps {
       });
       if (missing.length > 0) throw new PdpError('validation_failed', 'Every evaluation needs a subject, an action and a resource.', { errors: missing.slice(0, 50) });
       if (evaluations.length === 0) {
-        sendJson(ctx, authzenDecide(ctx, merged[0] as Required<AzEvaluation>));
+        answer(ctx, JSON.stringify(authzenDecide(ctx, merged[0] as Required<AzEvaluation>)));
         return;
       }
       const semantic = req.options?.evaluations_semantic ?? 'execute_all';
@@ -223,7 +226,7 @@ export function createSteps(deps: StepDeps): Steps {
         if (semantic === 'deny_on_first_deny' && !d.decision) break;
         if (semantic === 'permit_on_first_permit' && d.decision) break;
       }
-      sendJson(ctx, { evaluations: out });
+      answer(ctx, JSON.stringify({ evaluations: out }));
     },
 
     policies(ctx) {

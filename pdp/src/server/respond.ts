@@ -8,16 +8,31 @@ import { toProblem, PdpError, type Problem } from '../common/errors.js';
 const JSON_TYPE = 'application/json; charset=utf-8';
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
-export function sendJson(ctx: Context, body: unknown, status = 200): void {
-  sendJsonText(ctx, JSON.stringify(body), status);
+/** A JSON answer through Koa (every route but the decision ones, see {@link sendDecisionJson}). */
+export function sendJson(ctx: Context, body: unknown): void {
+  ctx.set('Content-Type', JSON_TYPE);
+  ctx.body = JSON.stringify(body);
 }
 
-/** Sends text that is already JSON (the decision routes serialise decisions by hand, see wire.ts). */
-export function sendJsonText(ctx: Context, text: string, status = 200): void {
-  // Koa's body setter makes it 200 when no status was set; setting it costs a few checks.
-  if (status !== 200) ctx.status = status;
-  ctx.set('Content-Type', JSON_TYPE);
-  ctx.body = text;
+/**
+ * The decision routes' 200 answer (decide, batch, both AuthZEN routes), written to Node's
+ * response directly with `ctx.respond = false`: the one place the service bypasses part of
+ * Koa. Koa's body setter and respond() measured at about +12% server CPU per /v1/decide
+ * request against this single writeHead. It writes what Koa would (status 200, Content-Type,
+ * Content-Length; headers already set on the context, such as X-Request-ID, are merged in by
+ * Node) and, since the edge can no longer add headers to this response, `Connection: close`
+ * itself once shutdown has begun.
+ */
+export function sendDecisionJson(ctx: Context, text: string, closing: boolean): void {
+  ctx.respond = false;
+  const length = Buffer.byteLength(text);
+  ctx.res.writeHead(
+    200,
+    closing
+      ? { 'Content-Type': JSON_TYPE, 'Content-Length': length, Connection: 'close' }
+      : { 'Content-Type': JSON_TYPE, 'Content-Length': length },
+  );
+  ctx.res.end(text);
 }
 
 /** Renders any error as RFC 9457 problem+json; returns the problem sent. */
