@@ -202,7 +202,7 @@ describe('what Node refuses before the app sees it is problem+json too', () => {
     const post405 = await fetch(`${pdp.url}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(post405.status).toBe(405);
     expect(post405.headers.get('allow')).toBe('GET, HEAD');
-    expect((await post405.json()).code).toBe('method_not_allowed');
+    expect(((await post405.json()) as { code: string }).code).toBe('method_not_allowed');
     const options = await fetch(`${pdp.url}/v1/decide`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);
     expect(options.headers.get('allow')).toBe('POST');
