@@ -7,8 +7,8 @@
 import path from 'node:path';
 import { ConfigError } from '../common/errors.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '../observability/log.js';
+export type { LogLevel };
 
 /**
  * Asymmetric JWS algorithms only: `none` and the HMAC family are never accepted, because an
