@@ -7,8 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogDestination, createLogger, LOG_LEVELS, LOG_MAX_BUFFERED } from '../src/observability/log.js';
+import { ALICE, post } from './http-helpers.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,8 +27,8 @@ async function tempDestination(): Promise<{ file: string; dest: ReturnType<typeo
   return { file, dest };
 }
 
-const waitFor = async (check: () => boolean): Promise<void> => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+const waitFor = async (check: () => boolean, ms = 2000): Promise<void> => {
+  for (const end = Date.now() + ms; !check() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
 };
 
 describe('log destination', () => {
@@ -78,6 +81,23 @@ describe('log destination', () => {
     expect(text).not.toContain('s3cret');
     dest.end();
   });
+
+  test('pdp serve (the built CLI) stopped right after a decision still writes that decision line', async () => {
+    const bin = fileURLToPath(new URL('../bin/pdp.js', import.meta.url));
+    const policies = fileURLToPath(new URL('../../policies', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'serve', '--policies', policies, '--port', '0'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = once(child, 'exit');
+    const lines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor(() => lines().some((l) => l.msg === 'pdp listening'), 10_000);
+    const { url } = lines().find((l) => l.msg === 'pdp listening') as { url: string };
+    const { body } = await post(url, '/v1/decide', { subject: ALICE, resource: { type: 'chat' }, action: 'read' });
+    // Sooner than the periodic flush: the line is still pending when the signal arrives.
+    child.kill('SIGTERM');
+    expect((await exited)[0]).toBe(0);
+    expect(lines().filter((l) => l.kind === 'decision' && l.decisionId === body.decisionId)).toHaveLength(1);
+  }, 20_000);
 
   test('LOG_LEVELS are pino levels, most severe first, then silent', () => {
     expect(LOG_LEVELS).toEqual(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

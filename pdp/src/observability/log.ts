@@ -47,10 +47,12 @@ export const LOG_MAX_BUFFERED = 16 * 1024 * 1024;
 /**
  * pino's asynchronous destination (sonic-boom) as the service uses it: lines are handed to the
  * kernel once 4 KiB are pending (one write per ~15 decision lines instead of one per line), and
- * at the latest every 25 ms, so a quiet service's lines still show up at once.
+ * at the latest every 25 ms, so a quiet service's lines still show up at once. Pending lines are
+ * joined into strings of at most 8 KiB (sonic-boom's default is 16 KiB): its write() measures
+ * the byte length of the string being joined on every line, so that cost grows with the cap.
  */
 export function createLogDestination(target: { fd: number } | { dest: string }): ReturnType<typeof pino.destination> {
-  return pino.destination({ ...target, sync: false, minLength: 4096, periodicFlush: 25, maxLength: LOG_MAX_BUFFERED });
+  return pino.destination({ ...target, sync: false, minLength: 4096, maxWrite: 8192, periodicFlush: 25, maxLength: LOG_MAX_BUFFERED });
 }
 
 /** One destination for stdout per process: two servers in one process must not interleave writes. */
