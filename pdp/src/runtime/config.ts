@@ -10,8 +10,8 @@ import { SettingsReader, type Env } from '../common/settings.js';
 import { isLoopbackHost } from '../server/host.js';
 import { readTokenSettings, type TokenOptions, type TokenSettings } from '../token/config.js';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from '../observability/log.js';
+export type { LogLevel };
 
 export interface Config extends TokenSettings {
   policiesDir: string;

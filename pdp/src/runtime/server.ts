@@ -115,7 +115,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     config,
     store,
     logger,
-    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog, destination: own?.destination, redact: config.logRedact }),
+    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog }),
     metrics,
     clock,
     tokens,
