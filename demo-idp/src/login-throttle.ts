@@ -64,19 +64,17 @@ class FailureTable {
 export class LoginThrottle {
   readonly #users: FailureTable;
   readonly #addresses: FailureTable;
-  readonly #now: () => number;
 
-  constructor(settings: ThrottleSettings, now: () => number = Date.now) {
+  constructor(settings: ThrottleSettings) {
     const lockoutMs = settings.loginLockout * 1000;
     const windowMs = settings.loginWindow * 1000;
     this.#users = new FailureTable(settings.loginMaxFailuresPerUser, lockoutMs, windowMs);
     this.#addresses = new FailureTable(settings.loginMaxFailuresPerAddress, lockoutMs, windowMs);
-    this.#now = now;
   }
 
   /** Lets an attempt for `user` from `address` through (and counts it), or says how long to wait. */
   begin(user: string, address: string): Attempt {
-    const now = this.#now();
+    const now = Date.now();
     const waits: Array<[ThrottleLimit, number]> = [
       ['user', this.#users.waitMs(user, now)],
       ['address', this.#addresses.waitMs(address, now)],

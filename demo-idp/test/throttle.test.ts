@@ -72,6 +72,16 @@ describe('sign-in throttling', () => {
     await expectThrottled(await form.submit('bob', DEMO_PASSWORD), 4);
   });
 
+  it('forgets failures a window after the last one', async () => {
+    const { idp } = await throttledIdp({ perUser: 3, perAddress: 100, lockout: 2 }, { loginWindow: 2 });
+    const form = await openLoginForm(idp.issuer);
+    for (let i = 0; i < 2; i += 1) expect((await form.submit('carol', WRONG)).status).toBe(401);
+    await sleep(2_100);
+    // Remembered, the second of these would be the third failure in a row and locked.
+    for (let i = 0; i < 3; i += 1) expect((await form.submit('carol', WRONG)).status).toBe(401);
+    await expectThrottled(await form.submit('carol', WRONG), 2);
+  });
+
   it('leaves other users from the same address alone until the address has failed too often', async () => {
     const { idp, checks } = await throttledIdp({ perUser: 3, perAddress: 5, lockout: 30 });
     const guesses = await openLoginForm(idp.issuer);
