@@ -12,7 +12,7 @@ const MAX_FORM_BYTES = 8 * 1024;
 const INVALID_LOGIN = 'Invalid username or password.';
 // The same words whoever is locked out, the user name or the address: no hint of which, or of
 // whether the user exists.
-const THROTTLED_LOGIN = 'Too many failed sign-in attempts. Wait a few minutes, then try again.';
+const THROTTLED_LOGIN = 'Too many failed sign-in attempts. Wait a while, then try again.';
 
 /** A typed user name as a log field: printable ASCII, anything else (and the backslash) as \uXXXX (the form caps its length). */
 function loggedLogin(login: string): string {
