@@ -22,6 +22,14 @@ export interface IdpConfig {
   readonly apiScopes: readonly string[];
   readonly usersFile: string;
   readonly keysFile: string | undefined;
+  /** Failed sign-ins of one user name, within `loginWindow`, before it is locked out. */
+  readonly loginMaxFailuresPerUser: number;
+  /** Failed sign-ins from one client address, within `loginWindow`, before it is locked out. */
+  readonly loginMaxFailuresPerAddress: number;
+  /** Seconds of the first lockout; each further failure doubles it, up to `loginWindow`. */
+  readonly loginLockout: number;
+  /** Seconds after its last failure that a user name or address is forgotten. */
+  readonly loginWindow: number;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtl: number;
   readonly logLevel: string;
@@ -40,6 +48,10 @@ const DEFAULTS = {
   postLogoutRedirectUris: ['http://localhost:4200/'],
   apiAudience: 'http://localhost:3000/api',
   apiScopes: ['api'],
+  loginMaxFailuresPerUser: 5,
+  loginMaxFailuresPerAddress: 20,
+  loginLockout: 30,
+  loginWindow: 900,
   accessTokenTtl: 900,
   logLevel: 'info',
 } as const;
@@ -54,6 +66,16 @@ function list(value: string | undefined): string[] | undefined {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** A number setting: undefined when unset, NaN (refused by the checks) when not a number. */
+function numeric(value: string | undefined): number | undefined {
+  const text = nonEmpty(value);
+  return text === undefined ? undefined : Number(text);
+}
+
+function isIntegerIn(value: number, min: number, max: number): boolean {
+  return Number.isInteger(value) && value >= min && value <= max;
 }
 
 /** Reads the IDP_* environment variables (documented in demo-idp/README.md) into a config input. */
@@ -74,6 +96,10 @@ export function idpConfigFromEnv(env: NodeJS.ProcessEnv): IdpConfigInput {
   set('apiScopes', list(env.IDP_API_SCOPES?.replace(/\s+/g, ',')));
   set('usersFile', nonEmpty(env.IDP_USERS_FILE));
   set('keysFile', nonEmpty(env.IDP_KEYS_FILE));
+  set('loginMaxFailuresPerUser', numeric(env.IDP_LOGIN_MAX_FAILURES_PER_USER));
+  set('loginMaxFailuresPerAddress', numeric(env.IDP_LOGIN_MAX_FAILURES_PER_ADDRESS));
+  set('loginLockout', numeric(env.IDP_LOGIN_LOCKOUT));
+  set('loginWindow', numeric(env.IDP_LOGIN_WINDOW));
   set('cookieKeys', list(env.IDP_COOKIE_KEYS));
   set('accessTokenTtl', nonEmpty(env.IDP_ACCESS_TOKEN_TTL) === undefined ? undefined : Number(env.IDP_ACCESS_TOKEN_TTL));
   set('logLevel', nonEmpty(env.IDP_LOG_LEVEL ?? env.LOG_LEVEL));
@@ -104,6 +130,10 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
     apiScopes: [...(input.apiScopes ?? DEFAULTS.apiScopes)],
     usersFile: input.usersFile ?? DEFAULT_USERS_FILE,
     keysFile: input.keysFile,
+    loginMaxFailuresPerUser: input.loginMaxFailuresPerUser ?? DEFAULTS.loginMaxFailuresPerUser,
+    loginMaxFailuresPerAddress: input.loginMaxFailuresPerAddress ?? DEFAULTS.loginMaxFailuresPerAddress,
+    loginLockout: input.loginLockout ?? DEFAULTS.loginLockout,
+    loginWindow: input.loginWindow ?? DEFAULTS.loginWindow,
     // Random keys mean sessions do not survive a restart, which is right for a demo.
     cookieKeys: [...(input.cookieKeys ?? [randomBytes(32).toString('base64url')])],
     accessTokenTtl: input.accessTokenTtl ?? DEFAULTS.accessTokenTtl,
@@ -121,6 +151,11 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
   if (!config.postLogoutRedirectUris.every(isHttpUrl)) problems.push('IDP_POST_LOGOUT_REDIRECT_URIS must be http(s) URLs, comma-separated');
   if (!isHttpUrl(config.apiAudience)) problems.push('IDP_API_AUDIENCE must be an absolute http(s) URL (a resource indicator)');
   if (config.apiScopes.some((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) problems.push('IDP_API_SCOPES must be scope tokens');
+  if (!isIntegerIn(config.loginMaxFailuresPerUser, 1, 1000)) problems.push('IDP_LOGIN_MAX_FAILURES_PER_USER must be an integer, 1-1000');
+  if (!isIntegerIn(config.loginMaxFailuresPerAddress, 1, 100_000)) problems.push('IDP_LOGIN_MAX_FAILURES_PER_ADDRESS must be an integer, 1-100000');
+  if (!isIntegerIn(config.loginLockout, 1, 86400)) problems.push('IDP_LOGIN_LOCKOUT must be an integer number of seconds, 1-86400');
+  if (!isIntegerIn(config.loginWindow, 1, 86400)) problems.push('IDP_LOGIN_WINDOW must be an integer number of seconds, 1-86400');
+  else if (config.loginWindow < config.loginLockout) problems.push('IDP_LOGIN_WINDOW must be at least IDP_LOGIN_LOCKOUT (failures are forgotten after the window)');
   if (config.cookieKeys.some((key) => key.length < 16)) problems.push('IDP_COOKIE_KEYS must be comma-separated secrets of at least 16 characters');
   if (!Number.isInteger(config.accessTokenTtl) || config.accessTokenTtl < 30 || config.accessTokenTtl > 86400) problems.push('IDP_ACCESS_TOKEN_TTL must be an integer number of seconds, 30-86400');
   if (!LOG_LEVELS.has(config.logLevel)) problems.push(`IDP_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);

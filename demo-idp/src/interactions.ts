@@ -3,11 +3,21 @@ import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
 
 import { errorPage, loginPage, pageHeaders } from './html.js';
-import type { UserStore } from './users.js';
+import { clientAddress, type LoginThrottle } from './login-throttle.js';
+import { requestLogger } from './request-id.js';
+import { normaliseLogin, type UserStore } from './users.js';
 
 const ROUTE = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(login|abort))?$/;
 const MAX_FORM_BYTES = 8 * 1024;
 const INVALID_LOGIN = 'Invalid username or password.';
+// The same words whoever is locked out, the user name or the address: no hint of which, or of
+// whether the user exists.
+const THROTTLED_LOGIN = 'Too many failed sign-in attempts. Wait a while, then try again.';
+
+/** A typed user name as a log field: printable ASCII, anything else (and the backslash) as \uXXXX (the form caps its length). */
+function loggedLogin(login: string): string {
+  return login.replace(/[^\x20-\x5b\x5d-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 class FormTooLarge extends Error {}
 class FormUnreadable extends Error {}
@@ -35,11 +45,12 @@ async function readForm(ctx: Context): Promise<URLSearchParams> {
  * The login and consent steps (oidc-provider's "interactions"), replacing its dev pages:
  * a plain login form checked against the users file, and automatic consent for the demo client.
  */
-export function interactionRoutes(provider: Provider, users: UserStore, logger: Logger): Middleware {
+export function interactionRoutes(provider: Provider, users: UserStore, throttle: LoginThrottle, baseLogger: Logger): Middleware {
   return async (ctx, next) => {
     const match = ROUTE.exec(ctx.path);
     if (!match) return next();
     const [, uid = '', step] = match;
+    const logger = requestLogger(baseLogger, ctx.req);
     pageHeaders(ctx);
     try {
       const interaction = await provider.interactionDetails(ctx.req, ctx.res);
@@ -94,15 +105,36 @@ export function interactionRoutes(provider: Provider, users: UserStore, logger: 
           return;
         }
         const form = await readForm(ctx);
-        const login = (form.get('login') ?? '').trim().slice(0, 64);
+        const login = normaliseLogin(form.get('login') ?? '');
         const password = (form.get('password') ?? '').slice(0, 256);
-        const user = login && password ? await users.authenticate(login, password) : undefined;
-        if (!user) {
-          logger.info({ uid }, 'login refused');
+        const address = clientAddress(ctx.req.socket.remoteAddress);
+        // Never the password; the user name as typed, escaped, so a failed guess can be traced.
+        const refused = (reason: string, extra: Record<string, unknown> = {}): void => {
+          logger.info({ uid, login: loggedLogin(login), address, reason, ...extra }, 'login refused');
+        };
+        if (!login || !password) {
+          refused('missing_credentials');
           ctx.status = 401;
           ctx.body = loginPage({ uid, clientName, login, error: INVALID_LOGIN });
           return;
         }
+        // Checked before the password: a throttled attempt costs no scrypt.
+        const attempt = throttle.begin(login, address);
+        if (attempt.throttled) {
+          refused('throttled', { limit: attempt.limit, retryAfter: attempt.retryAfterSeconds });
+          ctx.status = 429;
+          ctx.set('Retry-After', String(attempt.retryAfterSeconds));
+          ctx.body = loginPage({ uid, clientName, login, error: THROTTLED_LOGIN });
+          return;
+        }
+        const user = await users.authenticate(login, password);
+        if (!user) {
+          refused(users.find(login) ? 'wrong_password' : 'unknown_user');
+          ctx.status = 401;
+          ctx.body = loginPage({ uid, clientName, login, error: INVALID_LOGIN });
+          return;
+        }
+        attempt.succeeded();
         logger.info({ uid, sub: user.username }, 'login');
         const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
         ctx.status = 303;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { IdpConfig } from './config.js';
 import { errorPage, loggedOutPage, logoutPage, pageHeaders } from './html.js';
 import type { PrivateJwks } from './keys.js';
+import { requestLogger } from './request-id.js';
 import type { DemoUser, UserStore } from './users.js';
 
 export interface ProviderDeps {
@@ -125,7 +126,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: (ctx, out, error) => {
       // Bad requests are logged without request parameters: they may hold codes.
-      logger.warn({ error: out.error, status: ctx.status, path: ctx.path, err: error instanceof Error ? error.message : undefined }, 'oidc error');
+      requestLogger(logger, ctx.req).warn({ error: out.error, status: ctx.status, path: ctx.path, err: error instanceof Error ? error.message : undefined }, 'oidc error');
       pageHeaders(ctx);
       ctx.body = errorPage('Sign-in error', { error: out.error, description: out.error_description });
     },
@@ -134,10 +135,10 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
   const provider = new Provider(issuer, configuration);
   // Plain http on localhost: trusting X-Forwarded-* would let anyone claim https.
   provider.proxy = false;
-  provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc server_error'));
+  provider.on('server_error', (ctx, err) => requestLogger(logger, ctx.req).error({ err }, 'oidc server_error'));
   // The provider is a Koa app: without a listener, Koa prints errors of the connection itself
   // (a client hanging up mid-request) to stderr, outside the JSON log.
   (provider as unknown as EventEmitter).on('error', (err: Error & { code?: string }) => logger.warn({ err: { name: err.name, code: err.code, message: err.message } }, 'connection error'));
-  provider.on('grant.error', (_ctx, err) => logger.info({ error: (err as { error?: string }).error ?? err.message }, 'token request refused'));
+  provider.on('grant.error', (ctx, err) => requestLogger(logger, ctx.req).info({ error: (err as { error?: string }).error ?? err.message }, 'token request refused'));
   return provider;
 }

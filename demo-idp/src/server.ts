@@ -7,7 +7,9 @@ import { pino, type Logger } from 'pino';
 import { buildIdpConfig, type IdpConfigInput } from './config.js';
 import { interactionRoutes } from './interactions.js';
 import { loadOrCreateJwks, rotateJwks, type PrivateJwks } from './keys.js';
+import { LoginThrottle } from './login-throttle.js';
 import { createProvider } from './provider.js';
+import { assignRequestId } from './request-id.js';
 import { UserStore } from './users.js';
 
 export interface StartIdpOptions extends IdpConfigInput {
@@ -54,15 +56,32 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
   // oidc-provider reads its keys once, at construction; rotating means a new Provider over
   // the same storage (its memory adapter is shared by every instance in the process) and the
   // same cookie keys, so sessions and codes in flight carry over.
+  // Outside build(): a key rotation must not wipe the sign-in failures counted so far.
+  const throttle = new LoginThrottle(config);
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let issuer = '';
   const build = (keys: PrivateJwks): void => {
     const provider: Provider = createProvider({ config, issuer, users, jwks: keys, logger });
-    provider.use(interactionRoutes(provider, users, logger));
+    provider.use(interactionRoutes(provider, users, throttle, logger));
     handler = provider.callback();
   };
 
   const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const reqId = assignRequestId(req, res);
+    res.once('close', () => {
+      logger.info(
+        {
+          reqId,
+          // The path only: query strings carry codes, states and id_token_hints.
+          req: { method: req.method, url: (req.url ?? '').split('?')[0]?.slice(0, 256) },
+          res: { statusCode: res.statusCode },
+          responseTime: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request completed',
+      );
+    });
     if (handler) {
       handler(req, res);
     } else {

@@ -22,7 +22,13 @@ export interface UsersFile {
   users: Array<DemoUser & { passwordHash: string }>;
 }
 
-const USERNAME = /^[a-zA-Z0-9._@-]{1,64}$/;
+const MAX_USERNAME = 64;
+const USERNAME = new RegExp(`^[a-zA-Z0-9._@-]{1,${MAX_USERNAME}}$`);
+
+/** A user name as typed into the login form, the way the user lookup and the sign-in throttle see it. */
+export function normaliseLogin(typed: string): string {
+  return typed.trim().slice(0, MAX_USERNAME);
+}
 // Claims the provider or the token format owns: a users-file entry must not be able to set them.
 const RESERVED_CLAIMS = new Set([
   'sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'nonce', 'groups', 'preferred_username', 'name', 'email',

@@ -29,6 +29,30 @@ describe('config', () => {
     expect(config.cookieKeys).toHaveLength(1);
   });
 
+  it('throttles sign-ins by default, and reads the IDP_LOGIN_* settings', () => {
+    expect(buildIdpConfig({ clientSecret: 's'.repeat(20) })).toMatchObject({ loginMaxFailuresPerUser: 5, loginMaxFailuresPerAddress: 20, loginLockout: 30, loginWindow: 900 });
+    const config = buildIdpConfig(
+      idpConfigFromEnv({ IDP_CLIENT_SECRET: 's'.repeat(20), IDP_LOGIN_MAX_FAILURES_PER_USER: '3', IDP_LOGIN_MAX_FAILURES_PER_ADDRESS: '50', IDP_LOGIN_LOCKOUT: '10', IDP_LOGIN_WINDOW: '600' }),
+    );
+    expect(config).toMatchObject({ loginMaxFailuresPerUser: 3, loginMaxFailuresPerAddress: 50, loginLockout: 10, loginWindow: 600 });
+  });
+
+  it('refuses every bad IDP_LOGIN_* setting at once', () => {
+    const env = { IDP_CLIENT_SECRET: 's'.repeat(20), IDP_LOGIN_MAX_FAILURES_PER_USER: '0', IDP_LOGIN_MAX_FAILURES_PER_ADDRESS: 'many', IDP_LOGIN_LOCKOUT: '1.5', IDP_LOGIN_WINDOW: '-1' };
+    expect(() => buildIdpConfig(idpConfigFromEnv(env))).toThrow(
+      new IdpError(
+        'config_invalid',
+        [
+          'IDP_LOGIN_MAX_FAILURES_PER_USER must be an integer, 1-1000',
+          'IDP_LOGIN_MAX_FAILURES_PER_ADDRESS must be an integer, 1-100000',
+          'IDP_LOGIN_LOCKOUT must be an integer number of seconds, 1-86400',
+          'IDP_LOGIN_WINDOW must be an integer number of seconds, 1-86400',
+        ].join('\n'),
+      ),
+    );
+    expect(() => buildIdpConfig(idpConfigFromEnv({ IDP_CLIENT_SECRET: 's'.repeat(20), IDP_LOGIN_LOCKOUT: '600', IDP_LOGIN_WINDOW: '60' }))).toThrow(/IDP_LOGIN_WINDOW must be at least IDP_LOGIN_LOCKOUT/);
+  });
+
   it('refuses an issuer with a path', () => {
     expect(() => buildIdpConfig({ clientSecret: 's'.repeat(20), issuer: 'http://localhost:9000/oidc' })).toThrow(/IDP_ISSUER/);
   });

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 
 import type { IdpHandle } from '../src/index.js';
 import { CookieJar, jarFetch, loginThroughForm, LoginFlowError } from '../src/testing.js';
-import { AUDIENCE, CLIENT_ID, POST_LOGOUT, REDIRECT, authorizeUrl, codeFor, pkce, redeem, startTestIdp } from './flow.js';
+import { AUDIENCE, CLIENT_ID, POST_LOGOUT, REDIRECT, authorizeUrl, codeFor, openLoginForm, pkce, redeem, startTestIdp, type LoginForm } from './flow.js';
 
 let idp: IdpHandle;
 
@@ -123,17 +123,7 @@ describe('code flow', () => {
 });
 
 describe('login page', () => {
-  async function loginPage(): Promise<{ jar: CookieJar; action: string; html: string }> {
-    const jar = new CookieJar();
-    const { challenge } = pkce();
-    const start = await jarFetch(jar, authorizeUrl(idp.issuer, { state: 's', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' }));
-    const pageUrl = new URL(String(start.headers.get('location')), idp.issuer).href;
-    const page = await jarFetch(jar, pageUrl);
-    const html = await page.text();
-    expect(page.status).toBe(200);
-    const action = /action="([^"]+)"/.exec(html)?.[1];
-    return { jar, action: new URL(String(action), idp.issuer).href, html };
-  }
+  const loginPage = (): Promise<LoginForm> => openLoginForm(idp.issuer);
 
   it('is a plain form with login, password and one submit button, posting under /interaction/<uid>', async () => {
     const { html, action } = await loginPage();

@@ -10,6 +10,7 @@ const DOCS = ['README.md', 'deploy/k8s/README.md'];
 // Where the environment is read: the services' config modules, the launcher, the browser tests.
 const known = envNamesIn([
   'pdp/src/runtime/config.ts',
+  'pdp/src/token/config.ts',
   'demo-idp/src/config.ts',
   'demo-api/src/config.ts',
   'demo-web/server/config.mjs',

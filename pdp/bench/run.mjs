@@ -1,5 +1,6 @@
-// `npm run bench -w pdp`: the engine benchmark, then the HTTP benchmark when it exists. Each runs
-// in its own process (the engine one with --expose-gc so its heap figures are after a collection).
+// `npm run bench -w pdp [-- --quick]`: the engine benchmark, then the HTTP benchmark. Each runs in
+// its own process (the engine one with --expose-gc so its heap figures are after a collection)
+// and gets this script's arguments (--quick, --rounds N, --pin, ...; see http.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -23,10 +23,14 @@ export { decide, REASON_CODES } from './engine/decide.js';
 export { ALLOWED_OPERATORS, VAR_ROOTS } from './engine/logic.js';
 export type * from './engine/types.js';
 
-// The HTTP decision service (issue 4): `startPdpServer` for embedding and tests, `createApp` to compose it yourself.
+// The HTTP decision service: `startPdpServer` for embedding and tests, `loadConfig` for the
+// configuration `pdp serve` reads (other packages' tests check their deployment files with it).
 export { startPdpServer } from './runtime/server.js';
 export type { StartPdpServerOptions, PdpServer } from './runtime/server.js';
-export type { ConfigOptions, LogLevel } from './runtime/config.js';
-export { loadConfig, type Config, type LoadConfigSources } from './runtime/config.js';
+export { loadConfig } from './runtime/config.js';
+export type { Config, ConfigFlags, ConfigOptions, LoadConfigSources, LogLevel } from './runtime/config.js';
+export type { JwtConfig, TokenOptions, TokenSettings } from './token/config.js';
+export { PdpError, ConfigError, errorTable } from './common/errors.js';
+export type { ConfigProblem, ErrorCode } from './common/errors.js';
 export type { PoliciesView, ReloadResult } from './store/policy-store.js';
 export type { DecisionResponse } from './server/decisions.js';

@@ -1,8 +1,9 @@
-/** Configuration: flags > env > defaults, validated once, frozen; a bad value names its variable. */
+/** Configuration: flags > env > defaults, validated once, frozen; every bad value is reported, naming its variable. */
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { isLoopbackHost, loadConfig } from '../src/runtime/config.js';
 import { ConfigError } from '../src/common/errors.js';
+import { loadConfig } from '../src/runtime/config.js';
+import { isLoopbackHost } from '../src/server/host.js';
 
 const cwd = '/srv/pdp';
 
@@ -102,8 +103,23 @@ describe('loadConfig', () => {
     [{ PDP_GROUPS_CLAIM: 'realm..groups' }, 'PDP_GROUPS_CLAIM'],
   ])('%o is refused, naming %s', (env, variable) => {
     const err = configError(() => loadConfig({ env, cwd }));
-    expect(err.variable).toBe(variable);
+    expect(err.code).toBe('invalid_config');
+    expect(err.problems.map((p) => p.variable)).toEqual([variable]);
     expect(err.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  test('every bad value is reported at once, each naming its own variable or flag', () => {
+    const err = configError(() =>
+      loadConfig({
+        env: { PDP_PORT: 'eighty', PDP_MAX_BATCH: '0', PDP_JWT_ISSUER: 'not a url', PDP_GROUPS_CLAIM: 'a..b', PDP_LOG_LEVEL: 'loud' },
+        flags: { workers: 'many' },
+        cwd,
+      }),
+    );
+    expect(err.problems.map((p) => p.variable).sort()).toEqual(
+      ['--workers', 'PDP_GROUPS_CLAIM', 'PDP_JWT_AUDIENCE', 'PDP_JWT_ISSUER', 'PDP_LOG_LEVEL', 'PDP_MAX_BATCH', 'PDP_PORT'].sort(),
+    );
+    expect(err.message.split('\n')).toHaveLength(err.problems.length);
   });
 
   test('a refused client token is never quoted in the message', () => {
@@ -113,11 +129,11 @@ describe('loadConfig', () => {
   });
 
   test('a bad flag is named as the flag', () => {
-    expect(configError(() => loadConfig({ env: { PDP_PORT: '1' }, flags: { port: 'x' }, cwd })).variable).toBe('--port');
+    expect(configError(() => loadConfig({ env: { PDP_PORT: '1' }, flags: { port: 'x' }, cwd })).problems[0]?.variable).toBe('--port');
   });
 
   test('a bad programmatic option is named as the option', () => {
-    expect(configError(() => loadConfig({ options: { port: 1.5 } })).variable).toBe('options.port');
+    expect(configError(() => loadConfig({ options: { port: 1.5 } })).problems[0]?.variable).toBe('options.port');
   });
 
   test('refuses to serve open on a non-loopback host', () => {
@@ -125,7 +141,7 @@ describe('loadConfig', () => {
     // `localhost.` is a fully qualified name a resolver may send to DNS: all refused, fail closed.
     for (const host of ['0.0.0.0', '::', '10.1.2.3', 'pdp.internal', '0', '127.1', '0x7f.0.0.1', 'localhost.', '::ffff:10.0.0.1', '[::]']) {
       const err = configError(() => loadConfig({ env: { PDP_HOST: host }, cwd }));
-      expect(err.variable).toBe('PDP_CLIENT_TOKENS');
+      expect(err.problems.map((p) => p.variable)).toEqual(['PDP_CLIENT_TOKENS']);
       expect(err.message).toContain('refusing to serve without caller authentication');
     }
     expect(loadConfig({ env: { PDP_HOST: '0.0.0.0', PDP_CLIENT_TOKENS: 'secret-token' }, cwd }).host).toBe('0.0.0.0');
@@ -137,7 +153,7 @@ describe('loadConfig', () => {
   });
 
   test('allowUnauthenticated: false demands tokens even on loopback', () => {
-    expect(configError(() => loadConfig({ options: { allowUnauthenticated: false } })).variable).toBe('options.clientTokens');
+    expect(configError(() => loadConfig({ options: { allowUnauthenticated: false } })).problems[0]?.variable).toBe('options.clientTokens');
   });
 
   test('loopback hosts', () => {

@@ -216,7 +216,7 @@ describe('compilePolicySet: one checker for hand-built and loaded sets', () => {
     const error = caught as InvalidPolicySetError;
     expect(error.name).toBe('InvalidPolicySetError');
     expect(error.code).toBe('invalid_policy_set');
-    expect(error.errors.map((e) => `${e.file}:${e.pointer}`).sort()).toEqual(
+    expect(error.problems.map((e) => `${e.file}:${e.pointer}`).sort()).toEqual(
       ['policies/0:/resource', 'policies/0:/rules/0/actions', 'policies/0:/rules/0/subject/groups', 'policies/0:/rules/0/when/log'].sort(),
     );
     expect(error.message).toContain('policies/0:/rules/0/actions: actions must list at least one action');

@@ -26,18 +26,32 @@ describe('decision log', () => {
     expect(line).toMatchObject({ subject: 'alice', resource: { type: '[redacted]', id: '[redacted]' }, action: '[redacted]', reasons: '[redacted]' });
   });
 
-  test('nested and wildcard paths censor the fields they name: subject.id, resource["id"], *.type, reasons.*.message', async () => {
-    pdp = await startTestPdp({ logRedact: ['subject.id', 'resource["id"]', '*.type', 'reasons.*.message'] });
+  test('nested and wildcard paths censor the fields they name, as pino reads them: resource["id"], *.type, reasons.*.rule', async () => {
+    pdp = await startTestPdp({ logRedact: ['subject', 'resource["id"]', '*.type', 'reasons.*.rule'] });
     const { body } = await post(pdp.url, '/v1/decide', chatRead);
     const line = pdp.log.lines.find((l) => l.decisionId === body.decisionId);
-    expect(line).toMatchObject({ subject: '[redacted]', resource: { type: '[redacted]', id: '[redacted]' }, action: 'read', reasons: '[redacted]', effect: 'allow' });
+    expect(line).toMatchObject({
+      subject: '[redacted]',
+      resource: { type: '[redacted]', id: '[redacted]' },
+      action: 'read',
+      reasons: [{ policy: 'chat', rule: '[redacted]', effect: 'allow' }],
+      effect: 'allow',
+    });
     const all = pdp.log.raw.join('');
     expect(all).not.toContain('alice');
     expect(all).not.toContain('room-9');
+    expect(all).not.toContain('members-may-chat');
   });
 
-  test('a path that names nothing in a decision line (subject.claims.email) leaves the line as it is', async () => {
-    pdp = await startTestPdp({ logRedact: ['subject.claims.email'] });
+  test("a decision line's subject is the id itself: a path into it (subject.id) censors the whole field, failing closed", async () => {
+    pdp = await startTestPdp({ logRedact: ['subject.id', 'action.name'] });
+    const { body } = await post(pdp.url, '/v1/decide', chatRead);
+    expect(pdp.log.lines.find((l) => l.decisionId === body.decisionId)).toMatchObject({ subject: '[redacted]', action: '[redacted]', resource: { type: 'chat', id: 'room-9' } });
+    expect(pdp.log.raw.join('')).not.toContain('alice');
+  });
+
+  test('a path that names nothing else in a decision line (resource.owner) leaves the rest of the line as it is', async () => {
+    pdp = await startTestPdp({ logRedact: ['resource.owner'] });
     const { body } = await post(pdp.url, '/v1/decide', chatRead);
     expect(pdp.log.lines.find((l) => l.decisionId === body.decisionId)).toMatchObject({ subject: 'alice', resource: { type: 'chat', id: 'room-9' } });
   });

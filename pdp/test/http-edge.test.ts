@@ -195,6 +195,21 @@ describe('what Node refuses before the app sees it is problem+json too', () => {
     expect(res.headers.get('allow')).toBe('POST');
   });
 
+  test('a GET route answers HEAD; POST on it is 405 with Allow: GET, HEAD; OPTIONS lists the methods; an unknown method is 501', async () => {
+    const head = await fetch(`${pdp.url}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    const post405 = await fetch(`${pdp.url}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(post405.status).toBe(405);
+    expect(post405.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await post405.json()) as { code: string }).code).toBe('method_not_allowed');
+    const options = await fetch(`${pdp.url}/v1/decide`, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('POST');
+    const unknown = firstResponse(await raw('PROPFIND /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+    expectProblem(unknown, 501, 'not_implemented');
+  });
+
   test('no 5xx was logged', () => {
     expect(pdp.log.lines.filter((l) => l.msg === 'request failed')).toEqual([]);
   });

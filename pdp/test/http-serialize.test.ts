@@ -3,19 +3,20 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { decisionToJson, reasonsToJson } from '../src/server/wire.js';
 import type { DecisionReason } from '../src/engine/types.js';
+import type { DecisionResponse } from '../src/server/decisions.js';
 
 const frozen = Object.freeze({ policy: 'chat', rule: 'members-may-chat', effect: 'allow' as const });
 
 describe('decisionToJson', () => {
   test('equals JSON.stringify for allow, deny, error reasons with awkward messages, and explain', () => {
-    const cases = [
+    const cases: DecisionResponse[] = [
       { decisionId: 'AbC_-1', allow: true, effect: 'allow' as const, reasons: [frozen, frozen], revision: 'sha256:00ff' },
       { decisionId: 'x-2', allow: false, effect: 'deny' as const, reasons: [], revision: 'sha256:ab' },
       {
         decisionId: 'x-3', allow: false, effect: 'deny' as const,
         reasons: [{ policy: 'p', rule: 'r', effect: 'deny' as const, code: 'evaluation_error', message: 'bad "quote" \\ \n \u2028 😀' }],
         revision: 'sha256:ab',
-        explain: { roles: ['a'], rules: [{ policy: 'p', rule: 'r', whenResult: null }] },
+        explain: { roles: ['a'], rules: [{ policy: 'p', rule: 'r', effect: 'deny', actionMatched: true, subjectMatched: true, whenResult: null, applied: false }] },
       },
     ];
     for (const d of cases) expect(decisionToJson(d)).toBe(JSON.stringify(d));

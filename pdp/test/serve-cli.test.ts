@@ -172,6 +172,17 @@ describe('pdp serve', () => {
     expect(c.stderr()).toContain(name);
   });
 
+  test('every invalid setting is reported at once, one line each, naming the flag or variable', async () => {
+    const dir = await policyDir();
+    const c = run(['--policies', dir, '--workers', 'many'], { PDP_PORT: 'http', PDP_MAX_BATCH: '0' });
+    expect(await c.exit).toBe(1);
+    const lines = c.stderr().trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const name of ['--workers', 'PDP_PORT', 'PDP_MAX_BATCH']) {
+      expect(lines.filter((l) => l.startsWith(`pdp serve: invalid configuration: ${name}: `))).toHaveLength(1);
+    }
+  });
+
   test('without caller tokens: [::1] and localhost start (bound to loopback); a host that does not resolve is exit 1, not a crash', async () => {
     const dir = await policyDir();
     for (const host of ['[::1]', 'localhost']) {

@@ -1,10 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PdpError } from '../common/errors.js';
 
-/** A command-line mistake: the CLI prints it with the usage and exits 2. */
-export class UsageError extends Error {
-  readonly code = 'usage';
-  constructor(message: string) {
-    super(message);
+/** A command-line mistake: the CLI prints it with the usage and exits with the `usage` code's exit code. */
+export class UsageError extends PdpError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
     this.name = 'UsageError';
   }
 }
@@ -22,7 +22,7 @@ export function parse(argv: string[], options: Options, positionals: { min: numb
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true }) as ParsedArgs;
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError((err as Error).message, { cause: err });
   }
   const count = parsed.positionals.length;
   if (count < positionals.min) throw new UsageError('missing argument');

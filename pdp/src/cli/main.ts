@@ -1,8 +1,10 @@
 /**
  * The `pdp` command line. Each command is a thin module: parse arguments, call the library, and
- * return an exit code; this file only dispatches, and turns usage errors into help + exit 2.
+ * return an exit code; this file only dispatches, and turns a thrown PdpError into its message
+ * and the exit code the error table gives its code (a usage error also prints the usage).
  */
-import { readFileSync } from 'node:fs';
+import { exitCodeOf, messageWithCauses, PdpError } from '../common/errors.js';
+import { packageVersion } from '../common/version.js';
 import { runCheck } from './check.js';
 import { runEval } from './eval.js';
 import { UsageError } from './args.js';
@@ -36,15 +38,6 @@ export function processIo(): CliIo {
   };
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-interface ServeModule {
-  runServe(argv: string[]): Promise<number>;
-}
-
 /** Runs one command line; resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -63,10 +56,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       case 'eval':
         return await runEval(rest, io);
       case 'serve': {
-        // Loaded only when asked for: the server's dependencies stay out of check/test/eval, and
-        // the specifier is a variable so this module builds whether or not serve.ts exists yet.
-        const specifier = './serve.js';
-        const { runServe } = (await import(specifier)) as ServeModule;
+        // Loaded only when asked for: the server's dependencies stay out of check/test/eval.
+        const { runServe } = await import('./serve.js');
         return await runServe(rest);
       }
       case 'help':
@@ -76,7 +67,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return 0;
       case '--version':
       case '-v':
-        io.out(version());
+        io.out(packageVersion());
         return 0;
       case undefined:
         throw new UsageError('missing command');
@@ -84,11 +75,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(io.errStyle.red(`pdp: ${err.message}`));
-      io.err(USAGE);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof PdpError)) throw err;
+    // A usage error's cause is node:util's own wording of the same mistake: not repeated.
+    io.err(io.errStyle.red(`pdp: ${err instanceof UsageError ? err.message : messageWithCauses(err)}`));
+    if (err instanceof UsageError) io.err(USAGE);
+    return exitCodeOf(err);
   }
 }

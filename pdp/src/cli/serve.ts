@@ -1,14 +1,14 @@
 /**
  * `pdp serve`: parse flags, load the config (flags > env > defaults), start the server, and
  * translate signals: SIGHUP reloads the policies, SIGTERM/SIGINT stop gracefully (exit 0).
- * With PDP_WORKERS=N > 1 the primary process forks N workers (node:cluster) that share the
- * port, forwards signals to them and restarts one that dies.
+ * With PDP_WORKERS=N > 1 this process becomes the cluster primary (runtime/cluster.ts) and each
+ * worker it forks runs the same command as one serving process.
  */
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
 import { loadConfig, type Config, type ConfigFlags } from '../runtime/config.js';
-import { ConfigError } from '../common/errors.js';
+import { ConfigError, exitCodeOf, messageWithCauses, PdpError } from '../common/errors.js';
 import { startServer } from '../runtime/server.js';
-import { createLogger } from '../observability/log.js';
+import { runPrimary } from '../runtime/cluster.js';
 import { parse, str } from './args.js';
 
 export const SERVE_USAGE = `Usage: pdp serve [--policies DIR] [--host H] [--port N] [options]
@@ -72,19 +72,16 @@ export async function runServe(argv: string[]): Promise<number> {
   return runWorker(config);
 }
 
+/** A start that failed on purpose (a PdpError): its message, and the exit code the error table gives. */
 function startFailure(err: unknown): number {
+  if (!(err instanceof PdpError)) throw err;
   if (err instanceof ConfigError) {
-    process.stderr.write(`pdp serve: invalid configuration: ${err.message}\n`);
-    return 1;
+    // One line per problem, each naming its variable, so every one can be fixed in one go.
+    for (const p of err.problems) process.stderr.write(`pdp serve: invalid configuration: ${p.variable}: ${p.message}\n`);
+  } else {
+    process.stderr.write(`pdp serve: ${messageWithCauses(err)}\n`);
   }
-  const code = (err as NodeJS.ErrnoException).code;
-  // Any failure to resolve the host or to listen is the operator's setting, not a crash.
-  const syscall = (err as NodeJS.ErrnoException).syscall;
-  if (syscall === 'listen' || syscall === 'getaddrinfo' || code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    process.stderr.write(`pdp serve: cannot listen: ${(err as Error).message}\n`);
-    return 1;
-  }
-  throw err;
+  return exitCodeOf(err);
 }
 
 /** One serving process (the only one, or a cluster worker). Resolves with the exit code. */
@@ -125,74 +122,6 @@ async function runWorker(config: Readonly<Config>): Promise<number> {
       });
     };
     process.on('SIGHUP', onHup);
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-}
-
-/** The cluster primary: forks workers, forwards signals, restarts a worker that dies. */
-function runPrimary(config: Readonly<Config>): Promise<number> {
-  const { logger, flush } = createLogger({ level: config.logLevel, redact: config.logRedact });
-  const workers = new Set<Worker>();
-  let stopping = false;
-  let exitCode = 0;
-  let announced = false;
-  let everListened = false;
-  const listening = new Set<number>();
-
-  return new Promise<number>((resolve) => {
-    const finish = (code: number): void => {
-      flush();
-      resolve(code);
-    };
-    const fork = (): void => {
-      const w = cluster.fork();
-      workers.add(w);
-      w.on('message', (msg: { type?: string; url?: string; revision?: string | null }) => {
-        if (msg?.type !== 'pdp:listening') return;
-        everListened = true;
-        listening.add(w.id);
-        // Announce once every worker takes connections, so "listening" means fully up.
-        if (!announced && listening.size >= config.workers) {
-          announced = true;
-          logger.info({ url: msg.url, revision: msg.revision, workers: config.workers, policies: config.policiesDir }, 'pdp listening');
-        }
-      });
-      w.on('exit', (code, signal) => {
-        workers.delete(w);
-        if (stopping) {
-          if (workers.size === 0) finish(exitCode);
-          return;
-        }
-        // A worker that never listened hit a start error every other worker will hit too.
-        if (!everListened) {
-          logger.fatal({ code, signal }, 'worker failed to start; stopping');
-          stopping = true;
-          exitCode = 1;
-          for (const other of workers) other.process.kill('SIGTERM');
-          if (workers.size === 0) finish(exitCode);
-          return;
-        }
-        logger.error({ code, signal, pid: w.process.pid }, 'worker died; starting another');
-        // Not unref'd: when every worker has died, this timer is what keeps the primary alive to fork again.
-        setTimeout(() => {
-          if (!stopping) fork();
-        }, 1000);
-      });
-    };
-    for (let i = 0; i < config.workers; i++) fork();
-
-    process.on('SIGHUP', () => {
-      logger.info('SIGHUP: reloading policies in every worker');
-      for (const w of workers) w.process.kill('SIGHUP');
-    });
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down workers');
-      for (const w of workers) w.process.kill('SIGTERM');
-      if (workers.size === 0) finish(0);
-    };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });

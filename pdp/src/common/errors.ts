@@ -1,32 +1,42 @@
 /**
- * Typed errors with a stable `code`, and the one table that maps a code to an HTTP status.
- * Every error the HTTP edge can answer with is listed here, so a reader sees the whole
- * error surface of the service in one place (as OPA does with its error code table).
+ * The one error model of the PDP: every error it throws on purpose is a {@link PdpError} whose
+ * `code` comes from {@link errorTable}, and that table alone decides what the code means at
+ * each edge: the HTTP status (and problem title) the service answers with, and the exit code
+ * the CLI ends with. A reader sees the whole error surface in one place.
+ *
+ * An error that wraps another keeps it as `cause` (and says in its own message what failed);
+ * {@link messageWithCauses} writes the chain out where a person reads it.
  */
 
 export const errorTable = {
-  invalid_json: { status: 400, title: 'Request body is not valid JSON' },
-  invalid_body: { status: 400, title: 'Request body must be a JSON object' },
-  too_deep: { status: 400, title: 'Request body is nested too deeply' },
-  forbidden_key: { status: 400, title: 'Request body contains a forbidden key' },
-  validation_failed: { status: 400, title: 'Request body does not match the schema' },
-  subject_and_token: { status: 400, title: 'Send either subject or token, not both' },
-  subject_or_token_required: { status: 400, title: 'Send subject or token' },
-  token_mode_not_configured: { status: 400, title: 'Token mode is not configured' },
-  request_aborted: { status: 400, title: 'Request body was not received completely' },
-  bad_request: { status: 400, title: 'Malformed HTTP request' },
-  request_timeout: { status: 408, title: 'Request was not received in time' },
-  headers_too_large: { status: 431, title: 'Request line or headers are too large' },
-  unauthorized: { status: 401, title: 'Caller is not authenticated' },
-  not_found: { status: 404, title: 'Not found' },
-  host_not_allowed: { status: 421, title: 'Request is not addressed to a loopback host' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  payload_too_large: { status: 413, title: 'Request body is too large' },
-  unsupported_media_type: { status: 415, title: 'Content type must be application/json' },
-  not_implemented: { status: 501, title: 'Method not implemented' },
-  not_ready: { status: 503, title: 'No policy set is loaded yet' },
-  internal: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+  // Refused requests (the HTTP edge).
+  invalid_json: { status: 400, exit: 1, title: 'Request body is not valid JSON' },
+  invalid_body: { status: 400, exit: 1, title: 'Request body must be a JSON object' },
+  too_deep: { status: 400, exit: 1, title: 'Request body is nested too deeply' },
+  forbidden_key: { status: 400, exit: 1, title: 'Request body contains a forbidden key' },
+  validation_failed: { status: 400, exit: 1, title: 'Request body does not match the schema' },
+  subject_and_token: { status: 400, exit: 1, title: 'Send either subject or token, not both' },
+  token_mode_not_configured: { status: 400, exit: 1, title: 'Token mode is not configured' },
+  request_aborted: { status: 400, exit: 1, title: 'Request body was not received completely' },
+  bad_request: { status: 400, exit: 1, title: 'Malformed HTTP request' },
+  request_timeout: { status: 408, exit: 1, title: 'Request was not received in time' },
+  headers_too_large: { status: 431, exit: 1, title: 'Request line or headers are too large' },
+  unauthorized: { status: 401, exit: 1, title: 'Caller is not authenticated' },
+  not_found: { status: 404, exit: 1, title: 'Not found' },
+  host_not_allowed: { status: 421, exit: 1, title: 'Request is not addressed to a loopback host' },
+  method_not_allowed: { status: 405, exit: 1, title: 'Method not allowed' },
+  payload_too_large: { status: 413, exit: 1, title: 'Request body is too large' },
+  unsupported_media_type: { status: 415, exit: 1, title: 'Content type must be application/json' },
+  not_implemented: { status: 501, exit: 1, title: 'Method not implemented' },
+  not_ready: { status: 503, exit: 1, title: 'No policy set is loaded yet' },
+  // The process and its inputs (the CLI and `pdp serve`); never shown to an HTTP caller.
+  usage: { status: 500, exit: 2, title: 'Command-line usage error' },
+  invalid_config: { status: 500, exit: 1, title: 'Invalid configuration' },
+  listen_failed: { status: 500, exit: 1, title: 'Cannot listen' },
+  key_source: { status: 500, exit: 1, title: "The issuer's keys could not be obtained" },
+  invalid_policy_set: { status: 500, exit: 1, title: 'Invalid policy set' },
+  internal: { status: 500, exit: 1, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; exit: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorTable;
 
@@ -36,36 +46,61 @@ export interface FieldError {
   detail: string;
 }
 
-/** An error the HTTP edge renders as problem+json; its status comes from {@link errorTable}. */
+export interface PdpErrorOptions {
+  errors?: FieldError[];
+  /** Extra response headers (e.g. `WWW-Authenticate`). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The base of every error the PDP throws on purpose; what it means at an edge comes from {@link errorTable}. */
 export class PdpError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly errors: FieldError[] | undefined;
-  /** Extra response headers (e.g. `WWW-Authenticate`, `Allow`). */
   readonly headers: Record<string, string> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    detail?: string,
-    extra?: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown },
-  ) {
-    super(detail ?? errorTable[code].title, extra?.cause === undefined ? undefined : { cause: extra.cause });
+  constructor(code: ErrorCode, detail?: string, options?: PdpErrorOptions) {
+    super(detail ?? errorTable[code].title, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PdpError';
     this.code = code;
-    this.status = errorTable[code].status;
-    this.errors = extra?.errors;
-    this.headers = extra?.headers;
+    this.errors = options?.errors;
+    this.headers = options?.headers;
+  }
+
+  get status(): number {
+    return errorTable[this.code].status;
   }
 }
 
-/** A configuration value is missing or invalid; `variable` names the env var or flag. */
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
-  readonly variable: string;
-  constructor(variable: string, message: string) {
-    super(`${variable}: ${message}`);
+/** The exit code the CLI ends with for a thrown value (1 for anything that is not a {@link PdpError}). */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof PdpError ? errorTable[err.code].exit : 1;
+}
+
+/** A message followed by its causes' (`a: b: c`), for people reading a log or a terminal. */
+export function messageWithCauses(err: unknown): string {
+  let out = err instanceof Error ? err.message : String(err);
+  const seen = new Set<unknown>([err]);
+  for (let c = err instanceof Error ? err.cause : undefined; c !== undefined && !seen.has(c); c = c instanceof Error ? c.cause : undefined) {
+    seen.add(c);
+    out += `: ${c instanceof Error ? c.message : String(c)}`;
+  }
+  return out;
+}
+
+/** One bad setting: the variable, flag or option it came from, and what is wrong with it. */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/** The configuration cannot be used; `problems` lists every bad setting found, not just the first. */
+export class ConfigError extends PdpError {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[], options?: { cause?: unknown }) {
+    super('invalid_config', problems.map((p) => `${p.variable}: ${p.message}`).join('\n'), options);
     this.name = 'ConfigError';
-    this.variable = variable;
+    this.problems = Object.freeze([...problems]);
   }
 }
 
@@ -82,20 +117,23 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+const INTERNAL_DETAIL = 'The request could not be processed.';
+
 /**
- * Renders any thrown value as a problem. Anything that is not a {@link PdpError} is an
- * internal error, and its message is not shown to the caller (it may hold internals).
+ * Renders any thrown value as a problem. A 500 never shows its message (it may hold
+ * internals), whether it is a {@link PdpError} of a process-level code or anything else.
  */
 export function toProblem(err: unknown, instance?: string): Problem {
-  const e = err instanceof PdpError ? err : new PdpError('internal', 'The request could not be processed.');
+  const known = err instanceof PdpError && errorTable[err.code].status !== 500 ? err : undefined;
+  const code: ErrorCode = known?.code ?? 'internal';
   const problem: Problem = {
-    type: PROBLEM_TYPE_PREFIX + e.code,
-    title: errorTable[e.code].title,
-    status: e.status,
-    code: e.code,
-    detail: e.message,
+    type: PROBLEM_TYPE_PREFIX + code,
+    title: errorTable[code].title,
+    status: errorTable[code].status,
+    code,
+    detail: known?.message ?? INTERNAL_DETAIL,
   };
   if (instance !== undefined) problem.instance = instance;
-  if (e.errors !== undefined) problem.errors = e.errors;
+  if (known?.errors !== undefined) problem.errors = known.errors;
   return problem;
 }

@@ -1,17 +1,23 @@
 /**
- * The service logger (pino, one JSON line per event) and the decision log beside it. Both
- * write to one asynchronous, batching destination (log-writer.ts), so a decision line never
- * blocks the request that made it (PERF-NOTES: "log without blocking") and costs well under
- * a microsecond to hand over.
+ * The service logger (pino, one JSON line per event) and the decision log, a child of it. Both
+ * write through pino's asynchronous destination (sonic-boom), so a decision line never waits
+ * for the output, and both go through pino's redaction: one set of paths censors every line.
  */
-import { hostname } from 'node:os';
-import { pino, type Logger, type DestinationStream } from 'pino';
-import type { LogLevel } from '../runtime/config.js';
-import { reasonsToJson } from '../server/wire.js';
-import { LineWriter } from './log-writer.js';
+import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 import type { DecisionReason } from '../engine/types.js';
 
 export type { Logger } from 'pino';
+
+/** A pino level name, or `silent`. */
+export type LogLevel = LevelWithSilent;
+
+/** pino's levels, most severe first, then `silent` (what `PDP_LOG_LEVEL` accepts). */
+export const LOG_LEVELS: readonly LogLevel[] = Object.freeze([
+  ...Object.entries(pino.levels.values)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name]) => name as LogLevel),
+  'silent' as const,
+]);
 
 /**
  * Always censored, whatever is configured: the service never logs a token on purpose, and
@@ -23,40 +29,68 @@ export interface CreateLoggerOptions {
   level: LogLevel;
   /** Extra pino redaction paths (`PDP_LOG_REDACT`), e.g. `subject` or `resource.id`. */
   redact?: readonly string[];
-  /** Where lines go; default: stdout through the asynchronous batching writer. */
+  /** Where lines go; default: stdout through pino's asynchronous destination. */
   destination?: DestinationStream;
 }
 
 export interface PdpLogger {
   logger: Logger;
-  /** The destination the logger writes to (the decision log writes its lines there too). */
+  /** The destination the logger (and so the decision log) writes to. */
   destination: DestinationStream;
   /** Writes out whatever the asynchronous destination still buffers (call before exit). */
   flush(): void;
 }
 
-/** One writer for stdout per process: two servers in one process must not interleave batches. */
-let stdoutWriter: LineWriter | undefined;
+/** Bytes a stuck output may hold back before lines are dropped (not kept in memory). */
+export const LOG_MAX_BUFFERED = 16 * 1024 * 1024;
+
+/**
+ * pino's asynchronous destination (sonic-boom) as the service uses it: lines are handed to the
+ * kernel once 4 KiB are pending (one write per ~15 decision lines instead of one per line), and
+ * at the latest every 25 ms, so a quiet service's lines still show up at once. Pending lines are
+ * joined into strings of at most 8 KiB (sonic-boom's default is 16 KiB): its write() measures
+ * the byte length of the string being joined on every line, so that cost grows with the cap.
+ */
+export function createLogDestination(target: { fd: number } | { dest: string }): ReturnType<typeof pino.destination> {
+  return pino.destination({ ...target, sync: false, minLength: 4096, maxWrite: 8192, periodicFlush: 25, maxLength: LOG_MAX_BUFFERED });
+}
+
+/**
+ * In a decision line `subject` is the subject's id and `action` the action's name, both strings,
+ * so a path into them (`subject.id`, `subject.*`, `action.name`) would name nothing there and an
+ * operator who wrote it would see ids logged. Such a path also censors the field itself: when in
+ * doubt, hide more.
+ */
+export function redactionPaths(configured: readonly string[]): string[] {
+  const paths = new Set([...ALWAYS_REDACTED, ...configured]);
+  for (const p of configured) {
+    const root = /^(subject|action)(?:\.|\[)/.exec(p)?.[1];
+    if (root !== undefined) paths.add(root);
+  }
+  return [...paths];
+}
+
+/** One destination for stdout per process: two servers in one process must not interleave writes. */
+let stdoutDestination: DestinationStream | undefined;
 
 export function createLogger(options: CreateLoggerOptions): PdpLogger {
-  const dest: DestinationStream = options.destination ?? (stdoutWriter ??= new LineWriter({ fd: 1 }));
+  const destination = options.destination ?? (stdoutDestination ??= createLogDestination({ fd: 1 }));
   const logger = pino(
     {
       name: 'pdp',
       level: options.level,
-      redact: { paths: [...ALWAYS_REDACTED, ...(options.redact ?? [])], censor: '[redacted]' },
+      redact: { paths: redactionPaths(options.redact ?? []), censor: '[redacted]' },
     },
-    dest,
+    destination,
   );
   return {
     logger,
-    destination: dest,
+    destination,
     flush() {
-      const d = dest as { flushSync?: () => void };
       try {
-        d.flushSync?.();
+        (destination as { flushSync?: () => void }).flushSync?.();
       } catch {
-        // A destination that is not ready yet (still opening) has nothing to flush.
+        // A destination still opening (a file) has nothing written to it yet to flush.
       }
     },
   };
@@ -84,83 +118,15 @@ export interface DecisionLog {
 }
 
 export interface DecisionLogOptions {
+  /** The service logger: decision lines take its destination, level and redaction. */
   logger: Logger;
   enabled: boolean;
-  /**
-   * The destination of our own logger. When given, decision lines are built here and written
-   * straight to it, in pino's line format; without it (an injected logger) they go through
-   * `logger.info`. Measured: pino's generic serialisation of this object ~2 µs a line, the
-   * hand-built line ~1 µs, on a request that costs ~40 µs in all.
-   */
-  destination?: DestinationStream;
-  /** `PDP_LOG_REDACT` paths; those naming decision fields censor them in decision lines. */
-  redact?: readonly string[];
-}
-
-const CENSOR = '"[redacted]"';
-
-/**
- * Which decision-line fields the `PDP_LOG_REDACT` paths censor. A decision line is built by hand,
- * so pino's path matching never sees it; the paths are interpreted here, failing closed:
- * `subject.id` censors `subject` (the line's subject *is* the id), `*.id` every id, `reasons.*`
- * or any deeper reasons path the whole list (a reason's message can quote request data), and
- * `resource["id"]` is the same as `resource.id`.
- */
-export function decisionRedaction(paths: readonly string[]): {
-  subject: boolean;
-  resource: boolean;
-  resourceType: boolean;
-  resourceId: boolean;
-  action: boolean;
-  reasons: boolean;
-} {
-  const hide = { subject: false, resource: false, resourceType: false, resourceId: false, action: false, reasons: false };
-  for (const raw of paths) {
-    const segs = raw.replace(/\["([^"]*)"\]/g, '.$1').split('.').filter((x) => x.length > 0);
-    const [first, next] = segs;
-    const any = first === '*';
-    const whole = next === undefined;
-    if (any || first === 'subject') hide.subject ||= whole || next === 'id' || next === '*';
-    if (any || first === 'resource') {
-      hide.resource ||= whole;
-      hide.resourceType ||= next === 'type' || next === '*';
-      hide.resourceId ||= next === 'id' || next === '*';
-    }
-    if (any || first === 'action') hide.action ||= whole || next === 'name' || next === '*';
-    if (first === 'reasons' || (any && whole)) hide.reasons = true;
-    if (any && whole) hide.resource = true;
-  }
-  return hide;
 }
 
 export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
-  const { logger, destination } = options;
+  const { logger } = options;
   if (!options.enabled || !logger.isLevelEnabled('info')) return { enabled: false, write() {} };
-  if (destination === undefined) {
-    // A child with fixed bindings: pino serialises `kind` once, not on every line.
-    const child = logger.child({ kind: 'decision' });
-    return { enabled: true, write: (entry) => child.info(entry, 'decision') };
-  }
-  const hide = decisionRedaction(options.redact ?? []);
-  // Same fields and order as pino's own lines (level, time, pid, hostname, name, bindings, …, msg).
-  const head = '{"level":30,"time":';
-  const base = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"pdp","kind":"decision","decisionId":"`;
-  return {
-    enabled: true,
-    write(e) {
-      // decisionId (base64url and a counter) and revision (sha256:hex) need no escaping.
-      let line = `${head}${Date.now()}${base}${e.decisionId}","revision":"${e.revision}"`;
-      if (e.subject !== undefined) line += `,"subject":${hide.subject ? CENSOR : JSON.stringify(e.subject)}`;
-      if (hide.resource) {
-        line += `,"resource":${CENSOR}`;
-      } else {
-        line += `,"resource":{"type":${hide.resourceType ? CENSOR : JSON.stringify(e.resource.type)}`;
-        if (e.resource.id !== undefined) line += `,"id":${hide.resourceId ? CENSOR : JSON.stringify(e.resource.id)}`;
-        line += '}';
-      }
-      line += `,"action":${hide.action ? CENSOR : JSON.stringify(e.action)},"effect":"${e.effect}","reasons":${hide.reasons ? CENSOR : reasonsToJson(e.reasons)},"latencyUs":${e.latencyUs}`;
-      if (e.tokenError !== undefined) line += `,"tokenError":"${e.tokenError}"`;
-      destination.write(`${line},"api":"${e.api}","msg":"decision"}\n`);
-    },
-  };
+  // Bindings are serialised once, when the child is made, not on every line.
+  const child = logger.child({ kind: 'decision' });
+  return { enabled: true, write: (entry) => child.info(entry, 'decision') };
 }

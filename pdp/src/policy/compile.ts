@@ -7,15 +7,15 @@ import { compile, type CompiledPolicySet } from '../engine/compile.js';
 import type { CheckedPolicySet, PolicySet } from '../engine/types.js';
 import { checkPolicySet, isCheckedPolicySet, type PolicyError } from './check.js';
 import { formatPolicyError } from './format.js';
+import { PdpError } from '../common/errors.js';
 
-/** Thrown by `compilePolicySet` for a set the loader would refuse; `errors` lists every problem. */
-export class InvalidPolicySetError extends TypeError {
-  readonly code = 'invalid_policy_set';
-  readonly errors: readonly PolicyError[];
+/** Thrown by `compilePolicySet` for a set the loader would refuse; `problems` lists every one. */
+export class InvalidPolicySetError extends PdpError {
+  readonly problems: readonly PolicyError[];
   constructor(errors: readonly PolicyError[]) {
-    super(`invalid policy set: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map(formatPolicyError).join('\n')}`);
+    super('invalid_policy_set', `invalid policy set: ${errors.length} error${errors.length === 1 ? '' : 's'}\n${errors.map(formatPolicyError).join('\n')}`);
     this.name = 'InvalidPolicySetError';
-    this.errors = errors;
+    this.problems = errors;
   }
 }
 

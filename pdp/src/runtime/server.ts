@@ -7,17 +7,18 @@ import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { readFileSync } from 'node:fs';
 import type { DestinationStream, Logger } from 'pino';
-import { isLoopbackHost, loadConfig, type Config, type ConfigOptions } from './config.js';
+import { loadConfig, type Config, type ConfigOptions } from './config.js';
 import { compilePolicySet as compile } from '../policy/compile.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
+import { packageVersion } from '../common/version.js';
 import { createDecisionLog, createLogger } from '../observability/log.js';
 import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
 import { loadPolicies } from '../policy/loader.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
 import { createTokenVerifier } from '../token/verifier.js';
 import { createApp } from '../server/app.js';
+import { isLoopbackHost } from '../server/host.js';
 import { systemClock, type Clock } from '../server/decisions.js';
 
 /** Options of {@link startPdpServer}: the settings of `pdp serve`, typed, plus embedding hooks. */
@@ -51,14 +52,6 @@ export interface RunningServer extends PdpServer {
   server: Server;
 }
 
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
 /**
  * Starts a PDP server from programmatic options. Nothing is read from the environment.
  *
@@ -83,13 +76,12 @@ export interface StartServerExtras {
 
 /** Starts a PDP server from a loaded {@link Config} (what `pdp serve` calls). */
 export async function startServer(config: Readonly<Config>, extras: StartServerExtras = {}): Promise<RunningServer> {
-  try {
-    if (!(await stat(config.policiesDir)).isDirectory()) throw new Error('not a directory');
-  } catch {
+  const isDirectory = await stat(config.policiesDir).then((s) => s.isDirectory(), () => false);
+  if (!isDirectory) {
     // Name the setting the operator used: "--policies" when the flag was given, not the env var.
     const from = config.policiesFrom === 'default' ? 'PDP_POLICIES' : config.policiesFrom;
     const hint = config.policiesFrom === 'default' ? ' (the default ./policies; set --policies or PDP_POLICIES)' : '';
-    throw new ConfigError(from, `policy directory ${config.policiesDir} does not exist or is not a directory${hint}`);
+    throw new ConfigError([{ variable: from, message: `policy directory ${config.policiesDir} does not exist or is not a directory${hint}` }]);
   }
   const clock = extras.clock ?? systemClock;
   const own = extras.logger === undefined ? createLogger({ level: config.logLevel, redact: config.logRedact, destination: extras.logDestination }) : undefined;
@@ -123,7 +115,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     config,
     store,
     logger,
-    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog, destination: own?.destination, redact: config.logRedact }),
+    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog }),
     metrics,
     clock,
     tokens,
@@ -150,23 +142,31 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    store.close();
+    // Resolving the host or binding the port is the operator's setting, not a crash.
+    throw new PdpError('listen_failed', `cannot listen on ${config.host}:${config.port}`, { cause: err });
+  }
   const bound = server.address() as AddressInfo;
   // The host was checked as a name; what was bound is an address. A `localhost` that resolves to
   // something else (a tampered hosts file) must not leave an unauthenticated PDP on the network.
   if (config.allowUnauthenticated && !isLoopbackHost(bound.address)) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     store.close();
-    throw new ConfigError(
-      'PDP_CLIENT_TOKENS',
-      `refusing to serve without caller authentication: ${config.host} resolved to the non-loopback address ${bound.address}`,
-    );
+    throw new ConfigError([
+      {
+        variable: 'PDP_CLIENT_TOKENS',
+        message: `refusing to serve without caller authentication: ${config.host} resolved to the non-loopback address ${bound.address}`,
+      },
+    ]);
   }
   const port = bound.port;
   const hostForUrl = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;

@@ -1,33 +1,49 @@
 /**
  * `createApp(deps)`: the whole HTTP service composed in one place from injected parts (store,
- * engine, token verifier, config, logger, metrics, clock), so tests build it in-process and
- * nothing in here reads files, env or time by itself.
+ * engine, token verifier, configuration, logger, metrics, clock), so tests build it in-process
+ * and nothing in here reads files, env or time by itself.
  *
- * Request path: edge (problem+json for anything thrown, 404/405 included) → hot-route lookup
- * (decision routes, by exact path) or @koa/router (the rest) → caller auth → handler.
+ * Every request passes `edge` (problem+json for anything thrown; `Connection: close` once
+ * shutdown began), then `loopbackHostOnly` when no caller token is configured, then `route`:
+ * one exact-path lookup in the table built from routes.ts, which runs the route's own
+ * middleware (`[callerAuth, readBody('decide'), ready, decide]`, …). A known path asked with
+ * another method is 405 with `Allow`; an unknown path is 404. The lookup is by exact path
+ * (`/V1/POLICIES` or `/v1/policies/` is not `/v1/policies`, so it cannot slip past a proxy
+ * rule written for the real path), and it is the only router: a general one (@koa/router)
+ * measured well below a bare Koa route on the decision path. The one part of Koa bypassed is
+ * the decision routes' 200 answer, written to Node directly (`sendDecisionJson` in respond.ts).
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
-import { Router } from '@koa/router';
+import compose from 'koa-compose';
 import type { Logger } from 'pino';
-import { isLoopbackHost, type Config } from '../runtime/config.js';
 import { decide as engineDecide } from '../engine/decide.js';
 import { PdpError } from '../common/errors.js';
 import type { DecisionLog } from '../observability/log.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import type { TokenVerifier } from '../token/verifier.js';
-import { createCallerAuth, type CallerCheck } from './caller-auth.js';
+import { callerAuthOff, createCallerAuth } from './caller-auth.js';
 import { createDecisionCore, systemClock, type Clock } from './decisions.js';
 import { createDecisionIds } from './decision-id.js';
-import { createHandlers, type HandlerDeps } from './handlers.js';
+import { createSteps, type StepDeps } from './handlers.js';
+import { createLoopbackHostOnly } from './host.js';
 import { buildOpenApi } from './openapi.js';
 import { sendProblem } from './respond.js';
 import { defineRoutes, type RouteSpec } from './routes.js';
 import { compileValidators, loadApiSchemas } from './schemas.js';
 
+/** The settings the HTTP service reads (a subset of the runtime's configuration). */
+export interface AppConfig {
+  /** Empty: no caller authentication, and only requests addressed to a loopback host are answered. */
+  clientTokens: readonly string[];
+  maxBatch: number;
+  maxBodyBytes: number;
+  maxDepth: number;
+}
+
 export interface AppDeps {
-  config: Readonly<Config>;
-  store: HandlerDeps['store'];
+  config: Readonly<AppConfig>;
+  store: StepDeps['store'];
   /** Default: the real engine. */
   engine?: { decide: typeof engineDecide };
   logger: Logger;
@@ -36,7 +52,7 @@ export interface AppDeps {
   clock?: Clock;
   tokens: TokenVerifier | undefined;
   /** Set `closing` during shutdown: responses then carry `Connection: close`. */
-  lifecycle?: { closing: boolean };
+  lifecycle?: { readonly closing: boolean };
   version?: string;
 }
 
@@ -46,14 +62,29 @@ export interface PdpApp {
   openapi: Readonly<Record<string, unknown>>;
 }
 
-/** The host of a Host header value (`127.0.0.1:8181` → `127.0.0.1`, `[::1]:8181` → `::1`). */
-function hostName(header: string): string {
-  if (header.startsWith('[')) {
-    const end = header.indexOf(']');
-    return end < 0 ? header : header.slice(1, end);
+/** Methods a route may be asked with and be told 405; anything else is 501 (not implemented). */
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+type RouteHandler = (ctx: Context) => Promise<void>;
+
+interface PathEntry {
+  /** The `Allow` header value for this path. */
+  allow: string;
+  byMethod: Map<string, RouteHandler>;
+}
+
+/** The route table by exact path; HEAD is served by a GET route (Koa sends no body for it). */
+function routeTable(routes: readonly RouteSpec[]): Map<string, PathEntry> {
+  const table = new Map<string, PathEntry>();
+  for (const r of routes) {
+    const entry = table.get(r.path) ?? { allow: '', byMethod: new Map<string, RouteHandler>() };
+    const handler = compose(r.middleware.filter((m) => m !== callerAuthOff)) as RouteHandler;
+    entry.byMethod.set(r.method, handler);
+    if (r.method === 'GET') entry.byMethod.set('HEAD', handler);
+    entry.allow = [...entry.byMethod.keys()].join(', ');
+    table.set(r.path, entry);
   }
-  const colon = header.indexOf(':');
-  return colon < 0 ? header : header.slice(0, colon);
+  return table;
 }
 
 export function createApp(deps: AppDeps): PdpApp {
@@ -84,7 +115,7 @@ export function createApp(deps: AppDeps): PdpApp {
     },
   });
   let openapiText: string | undefined;
-  const handlers = createHandlers({
+  const steps = createSteps({
     store: deps.store,
     core,
     validators,
@@ -94,10 +125,10 @@ export function createApp(deps: AppDeps): PdpApp {
     openapi: () => (openapiText ??= JSON.stringify(openapi)),
     lifecycle,
   });
-  const routes = defineRoutes(handlers);
+  const routes = defineRoutes({ ...steps, callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
 
-  const callerCheck: CallerCheck | undefined = config.clientTokens.length > 0 ? createCallerAuth(config.clientTokens) : undefined;
+  const table = routeTable(routes);
 
   const app = new Koa({ proxy: false });
   // Errors are rendered by the edge below; what reaches Koa is a socket error after the response.
@@ -107,72 +138,30 @@ export function createApp(deps: AppDeps): PdpApp {
   app.use(async function edge(ctx: Context, next: Next) {
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
-        if (ctx.status === 404) throw new PdpError('not_found', `No route for ${ctx.method} ${ctx.path}.`);
-        if (ctx.status === 405) throw new PdpError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`);
-        if (ctx.status === 501) throw new PdpError('not_implemented', `${ctx.method} is not implemented.`);
-      }
     } catch (err) {
-      const status = sendProblem(ctx, err);
-      if (status >= 500 && status !== 503) logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      // Only what nobody threw on purpose is logged as a failure (its message is not sent).
+      if (sendProblem(ctx, err).code === 'internal') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
     }
-    // Checked after the handler, so a request in flight when shutdown began closes its socket too.
-    if (lifecycle.closing) ctx.set('Connection', 'close');
+    // Koa writes the response after this returns, so a request already in flight when shutdown
+    // began closes its socket too. A decision answer was written already, and said so itself.
+    if (lifecycle.closing && ctx.respond !== false) ctx.set('Connection', 'close');
   });
 
-  if (callerCheck === undefined) {
-    // Open (no caller tokens) is allowed on loopback only, but a browser can still reach
-    // loopback: a page whose DNS name is re-bound to 127.0.0.1 is then same-origin with the
-    // PDP and could read /v1/policies and ask for decisions. Such a request carries the page's
-    // host name; a local caller uses an address or `localhost`. The last accepted value is
-    // remembered, so the check costs one comparison per request.
-    let lastGoodHost: string | undefined;
-    app.use(function loopbackHostOnly(ctx: Context, next: Next) {
-      const host = ctx.req.headers.host;
-      if (host !== lastGoodHost) {
-        if (host === undefined || !isLoopbackHost(hostName(host))) {
-          throw new PdpError('host_not_allowed', 'Without caller tokens this PDP answers only requests addressed to a loopback host (127.0.0.1, [::1], localhost).');
-        }
-        lastGoodHost = host;
-      }
-      return next();
-    });
-  }
+  if (config.clientTokens.length === 0) app.use(createLoopbackHostOnly());
 
-  const hot = new Map<string, RouteSpec>();
-  for (const r of routes) if (r.hot && r.method === 'POST') hot.set(r.path, r);
-  app.use(function hotRoutes(ctx: Context, next: Next) {
-    if (ctx.method === 'POST') {
-      const url = ctx.req.url ?? '';
-      const q = url.indexOf('?');
-      const route = hot.get(q < 0 ? url : url.slice(0, q));
-      if (route !== undefined) {
-        if (route.auth && callerCheck !== undefined) callerCheck(ctx.req);
-        return route.handler(ctx);
-      }
+  app.use(function route(ctx: Context) {
+    const entry = table.get(ctx.path);
+    if (entry === undefined) throw new PdpError('not_found', `No route for ${ctx.method} ${ctx.path}.`);
+    const handler = entry.byMethod.get(ctx.method);
+    if (handler !== undefined) return handler(ctx);
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Allow', entry.allow);
+      ctx.status = 204;
+      return undefined;
     }
-    return next();
+    if (!KNOWN_METHODS.has(ctx.method)) throw new PdpError('not_implemented', `${ctx.method} is not implemented.`);
+    throw new PdpError('method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`, { headers: { Allow: entry.allow } });
   });
-
-  // Exact paths, as the hot routes above match them: `/V1/POLICIES` or `/v1/policies/` served
-  // as `/v1/policies` would slip past a proxy rule written for the real path.
-  const router = new Router({ sensitive: true, strict: true });
-  for (const r of routes) {
-    const needsAuth = r.auth && callerCheck !== undefined;
-    const mw = needsAuth
-      ? [
-          (ctx: Context, next: Next) => {
-            (callerCheck as CallerCheck)(ctx.req);
-            return next();
-          },
-          r.handler,
-        ]
-      : [r.handler];
-    if (r.method === 'GET') router.get(r.path, ...mw);
-    else router.post(r.path, ...mw);
-  }
-  app.use(router.routes());
-  app.use(router.allowedMethods());
 
   return { app, routes, openapi };
 }

@@ -5,7 +5,7 @@
  * which one matched).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { Context, Next } from 'koa';
 import { PdpError } from '../common/errors.js';
 
 const CHALLENGE = 'Bearer realm="pdp"';
@@ -13,8 +13,6 @@ const CHALLENGE = 'Bearer realm="pdp"';
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
-
-export type CallerCheck = (req: IncomingMessage) => void;
 
 function authorizationHeaders(raw: readonly string[]): number {
   let n = 0;
@@ -25,10 +23,24 @@ function authorizationHeaders(raw: readonly string[]): number {
   return n;
 }
 
-/** A check that throws `unauthorized` (401 + WWW-Authenticate) unless the caller holds a token. */
-export function createCallerAuth(tokens: readonly string[]): CallerCheck {
+export type CallerAuth = (ctx: Context, next: Next) => Promise<void>;
+
+/**
+ * What `callerAuth` is when no client token is configured: nothing to check (such a PDP
+ * answers loopback hosts only). Routes still declare it, so the API description says which
+ * routes need a token; the app leaves it out when it composes a route.
+ */
+export const callerAuthOff: CallerAuth = (_ctx, next) => next();
+
+/**
+ * The `callerAuth` middleware: throws `unauthorized` (401 + WWW-Authenticate) unless the caller
+ * holds one of `tokens`.
+ */
+export function createCallerAuth(tokens: readonly string[]): CallerAuth {
+  if (tokens.length === 0) return callerAuthOff;
   const expected = tokens.map(digest);
-  return (req) => {
+  return function callerAuth(ctx, next) {
+    const req = ctx.req;
     const header = req.headers.authorization;
     if (header === undefined) {
       throw new PdpError('unauthorized', 'Send Authorization: Bearer <client token>.', { headers: { 'WWW-Authenticate': CHALLENGE } });
@@ -51,5 +63,6 @@ export function createCallerAuth(tokens: readonly string[]): CallerCheck {
         headers: { 'WWW-Authenticate': `${CHALLENGE}, error="invalid_token"` },
       });
     }
+    return next();
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Decision ids: a random per-process prefix and a counter. Unique across processes and
  * restarts (the prefix has 72 random bits) and cheaper than a UUID per request
- * (PERF-NOTES: `crypto.randomUUID()` per request costs ~7% of throughput).
+ * (`crypto.randomUUID()` per request measured at ~7% of throughput).
  */
 import { randomBytes } from 'node:crypto';
 

@@ -13,7 +13,7 @@ import type { PdpMetrics } from '../observability/metrics.js';
 import { tokenFailureMessage, type TokenFailureCode } from '../token/reasons.js';
 import type { TokenVerifier } from '../token/verifier.js';
 
-/** The decision as the API returns it (DESIGN "Decision API"). */
+/** The decision as the API returns it (the `Decision` schema in responses.schema.json). */
 export interface DecisionResponse {
   decisionId: string;
   allow: boolean;
@@ -50,17 +50,25 @@ export interface DecisionCoreDeps {
 export interface DecisionCore {
   /** The subject of a request: as given, or from the token (a refused token is a failure code, not a throw). */
   subjectOf(body: { subject?: unknown; token?: unknown }): SubjectResult | Promise<SubjectResult>;
-  decide(
-    compiled: CompiledPolicySet,
-    who: SubjectResult,
-    resource: DecisionResource,
-    action: string,
-    context: Record<string, unknown> | undefined,
-    explain: boolean,
-    t0: number,
-    api: string,
-  ): DecisionResponse;
+  /** One decision; `input` is read, not kept (a batch fills one input in place for every item). */
+  decide(input: Readonly<DecideInput>): DecisionResponse;
 }
+
+/** What one decision needs, whichever API asked. */
+export interface DecideInput {
+  compiled: CompiledPolicySet;
+  who: SubjectResult;
+  resource: DecisionResource;
+  action: string;
+  context: Record<string, unknown> | undefined;
+  explain: boolean;
+  /** When the request began (monotonic ms), for the latency. */
+  t0: number;
+  /** Which API asked, for the decision log. */
+  api: string;
+}
+
+const EXPLAIN = Object.freeze({ explain: true });
 
 export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
   const { engine, tokens, decisionLog, metrics, clock, nextId } = deps;
@@ -100,7 +108,8 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
       return verifySlow(tokens, token);
     },
 
-    decide(compiled, who, resource, action, context, explain, t0, api) {
+    decide(input) {
+      const { compiled, who, resource, action, context } = input;
       let allow: boolean;
       let effect: Effect;
       let reasons: readonly DecisionReason[];
@@ -109,7 +118,7 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
         const request: DecisionRequest = context === undefined
           ? { subject: who.subject, resource, action }
           : { subject: who.subject, resource, action, context };
-        const d = engine.decide(compiled, request, explain ? { explain: true } : undefined);
+        const d = engine.decide(compiled, request, input.explain ? EXPLAIN : undefined);
         allow = d.allow;
         effect = d.effect;
         reasons = d.reasons;
@@ -120,7 +129,7 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
         reasons = reasonsFor(who.failure);
       }
       const decisionId = nextId();
-      const elapsedMs = clock.monotonic() - t0;
+      const elapsedMs = clock.monotonic() - input.t0;
       (allow ? metrics.decisionsAllow : metrics.decisionsDeny).inc();
       metrics.decisionSeconds.observe(elapsedMs / 1000);
       if (decisionLog.enabled) {
@@ -136,7 +145,7 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           // Always present (maybe undefined), so every entry has one shape: a spread here made
           // the log writer's property reads several times slower.
           tokenError: who.failure,
-          api,
+          api: input.api,
         });
       }
       const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };

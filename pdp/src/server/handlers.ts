@@ -1,20 +1,22 @@
 /**
- * The request handlers, one per route. Each reads top to bottom as the request's path:
- * read the body (edge limits) → validate (schema) → check readiness → decide → respond.
+ * The middleware the routes are composed of (see routes.ts). Each does one step of a request
+ * and calls `next`, or answers: read the body (edge limits) and validate it against the
+ * route's schema → check readiness → decide → respond. What a step finds for the later ones
+ * is in `ctx.state` ({@link RouteState}).
  */
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { DecisionResource, DecisionSubject } from '../engine/types.js';
 import { PdpError } from '../common/errors.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import type { PoliciesView } from '../store/policy-store.js';
 import { readJsonBody, type BodyLimits } from './body.js';
-import type { Clock, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
+import type { Clock, DecideInput, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
 import { decisionToJson } from './wire.js';
-import { sendJson, sendJsonDirect } from './respond.js';
+import { sendDecisionJson, sendJson } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
 
-export interface HandlerDeps {
+export interface StepDeps {
   store: { readonly current: CompiledPolicySet | undefined; describe(): PoliciesView };
   core: DecisionCore;
   validators: Readonly<Record<RequestSchemaName, Validator>>;
@@ -24,22 +26,40 @@ export interface HandlerDeps {
   /** The OpenAPI document, serialised once. */
   openapi: () => string;
   /** `closing` is set when shutdown begins: answers then carry `Connection: close`. */
-  lifecycle?: { readonly closing: boolean };
+  lifecycle: { readonly closing: boolean };
 }
 
-export type Handler = (ctx: Context) => Promise<void> | void;
+export type Middleware = (ctx: Context, next: Next) => Promise<void> | void;
 
-export interface Handlers {
-  decide: Handler;
-  batch: Handler;
-  authzenEvaluation: Handler;
-  authzenEvaluations: Handler;
-  policies: Handler;
-  healthz: Handler;
-  readyz: Handler;
-  metrics: Handler;
-  openapi: Handler;
+/** What the steps of one request hand on to the later ones. */
+export interface RouteState {
+  /** When the request's body began to be read (monotonic ms), for the decision latency. */
+  t0: number;
+  /** The parsed body, valid against the route's request schema. */
+  body: Record<string, unknown>;
+  /** The policy set this request is decided against (read once, so a reload mid-request cannot split it). */
+  policies: CompiledPolicySet;
 }
+
+export interface Steps {
+  /** Reads the JSON body within the edge limits and validates it against the named schema. */
+  readBody(schema: RequestSchemaName): Middleware & { readonly schema: RequestSchemaName };
+  /** 503 until a policy set is loaded; else puts it in `ctx.state.policies`. */
+  ready: Middleware;
+  /** AuthZEN 1.0 request identification: a PEP's X-Request-ID comes back in the response. */
+  echoRequestId: Middleware;
+  decide: Middleware;
+  batch: Middleware;
+  authzenEvaluation: Middleware;
+  authzenEvaluations: Middleware;
+  policies: Middleware;
+  healthz: Middleware;
+  readyz: Middleware;
+  metrics: Middleware;
+  openapi: Middleware;
+}
+
+const state = (ctx: Context): RouteState => ctx.state as RouteState;
 
 type Body = Record<string, unknown>;
 
@@ -80,13 +100,11 @@ interface AzEvaluationsBody extends AzEvaluation {
   options?: { evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit' };
 }
 
-/**
- * AuthZEN 1.0 request identification: a PEP's X-Request-ID comes back in the response. Only
- * a plain token is echoed (anything else could not be a valid header value anyway).
- */
-function echoRequestId(ctx: Context): void {
+/** Only a plain token is echoed (anything else could not be a valid header value anyway). */
+function echoRequestId(ctx: Context, next: Next): Promise<void> {
   const id = ctx.req.headers['x-request-id'];
   if (typeof id === 'string' && /^[\x21-\x7e]{1,256}$/.test(id)) ctx.set('X-Request-ID', id);
+  return next();
 }
 
 /** `subject` and `token` together is refused outright: which one would win is not obvious. */
@@ -101,66 +119,81 @@ function rejectSubjectAndToken(body: Body): void {
   }
 }
 
-export function createHandlers(deps: HandlerDeps): Handlers {
-  const { store, core, validators, limits, clock, metrics } = deps;
-  const lifecycle = deps.lifecycle ?? { closing: false };
+/**
+ * Checks a body must pass before its schema: `subject` and `token` together would otherwise be
+ * reported as a schema mismatch, which hides the one thing the caller has to fix.
+ */
+const BEFORE_SCHEMA: Partial<Record<RequestSchemaName, (body: Body) => void>> = {
+  decide: rejectSubjectAndToken,
+  batch: rejectSubjectAndToken,
+};
 
-  const readBody = (ctx: Context): Promise<Body> => readJsonBody(ctx.req, limits);
-  const send = (ctx: Context, text: string): void => sendJsonDirect(ctx, text, lifecycle.closing);
-
-  const ready = (): CompiledPolicySet => {
-    const current = store.current;
-    if (current === undefined) throw new PdpError('not_ready', 'No valid policy set has been loaded yet; see GET /v1/policies.');
-    return current;
-  };
+export function createSteps(deps: StepDeps): Steps {
+  const { store, core, validators, limits, clock, metrics, lifecycle } = deps;
+  const answer = (ctx: Context, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
 
   return {
+    readBody(schema) {
+      const validate = validators[schema];
+      const before = BEFORE_SCHEMA[schema];
+      const readBody = async (ctx: Context, next: Next): Promise<void> => {
+        const st = state(ctx);
+        st.t0 = clock.monotonic();
+        const body = await readJsonBody(ctx.req, limits);
+        before?.(body);
+        validate(body);
+        st.body = body;
+        return next();
+      };
+      return Object.assign(readBody, { schema });
+    },
+
+    ready(ctx, next) {
+      const current = store.current;
+      if (current === undefined) throw new PdpError('not_ready', 'No valid policy set has been loaded yet; see GET /v1/policies.');
+      state(ctx).policies = current;
+      return next();
+    },
+
+    echoRequestId,
+
     async decide(ctx) {
-      const t0 = clock.monotonic();
-      const body = await readBody(ctx);
-      rejectSubjectAndToken(body);
-      validators.decide(body);
-      const req = body as unknown as DecideBody;
-      const compiled = ready();
+      const st = state(ctx);
+      const req = st.body as unknown as DecideBody;
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
-      send(ctx, decisionToJson(core.decide(compiled, who, req.resource, req.action, req.context, req.explain === true, t0, 'decide')));
+      const { resource, action, context } = req;
+      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide' })));
     },
 
     async batch(ctx) {
-      const t0 = clock.monotonic();
-      const body = await readBody(ctx);
-      rejectSubjectAndToken(body);
-      validators.batch(body);
-      const req = body as unknown as BatchBody;
-      const compiled = ready();
-      // One subject (one token verification) for every item.
-      const who = await core.subjectOf(req);
-      const explain = req.explain === true;
+      const st = state(ctx);
+      const req = st.body as unknown as BatchBody;
+      // One subject (one token verification) for every item, and one input filled in place for
+      // each (the core keeps nothing of it).
+      const first = req.items[0] as BatchBody['items'][number];
+      const input: DecideInput = {
+        compiled: st.policies, who: await core.subjectOf(req), resource: first.resource, action: first.action,
+        context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch',
+      };
       let text = '{"results":[';
       for (let i = 0; i < req.items.length; i++) {
         const item = req.items[i] as BatchBody['items'][number];
-        const d = core.decide(compiled, who, item.resource, item.action, item.context, explain, t0, 'batch');
-        text += i === 0 ? decisionToJson(d) : `,${decisionToJson(d)}`;
+        input.resource = item.resource;
+        input.action = item.action;
+        input.context = item.context;
+        const json = decisionToJson(core.decide(input));
+        text += i === 0 ? json : `,${json}`;
       }
-      send(ctx, `${text}]}`);
+      answer(ctx, `${text}]}`);
     },
 
-    async authzenEvaluation(ctx) {
-      const t0 = clock.monotonic();
-      echoRequestId(ctx);
-      const body = await readBody(ctx);
-      validators.authzenEvaluation(body);
-      const compiled = ready();
-      send(ctx, JSON.stringify(authzenDecide(compiled, body as unknown as Required<AzEvaluation>, t0)));
+    authzenEvaluation(ctx) {
+      answer(ctx, JSON.stringify(authzenDecide(ctx, state(ctx).body as unknown as Required<AzEvaluation>)));
     },
 
-    async authzenEvaluations(ctx) {
-      const t0 = clock.monotonic();
-      echoRequestId(ctx);
-      const body = await readBody(ctx);
-      validators.authzenEvaluations(body);
-      const req = body as unknown as AzEvaluationsBody;
+    authzenEvaluations(ctx) {
+      const req = state(ctx).body as unknown as AzEvaluationsBody;
       const evaluations = req.evaluations ?? [];
       // Defaults at the top, each evaluation replacing whole entities (AuthZEN 1.0 §7.1.1).
       const merged: AzEvaluation[] =
@@ -180,21 +213,20 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         }
       });
       if (missing.length > 0) throw new PdpError('validation_failed', 'Every evaluation needs a subject, an action and a resource.', { errors: missing.slice(0, 50) });
-      const compiled = ready();
       if (evaluations.length === 0) {
-        send(ctx, JSON.stringify(authzenDecide(compiled, merged[0] as Required<AzEvaluation>, t0)));
+        answer(ctx, JSON.stringify(authzenDecide(ctx, merged[0] as Required<AzEvaluation>)));
         return;
       }
       const semantic = req.options?.evaluations_semantic ?? 'execute_all';
       const out: AuthzenDecision[] = [];
       for (const e of merged) {
-        const d = authzenDecide(compiled, e as Required<AzEvaluation>, t0);
+        const d = authzenDecide(ctx, e as Required<AzEvaluation>);
         out.push(d);
         // Short-circuit semantics stop at the first deny / permit; the answer lists what ran.
         if (semantic === 'deny_on_first_deny' && !d.decision) break;
         if (semantic === 'permit_on_first_permit' && d.decision) break;
       }
-      send(ctx, JSON.stringify({ evaluations: out }));
+      answer(ctx, JSON.stringify({ evaluations: out }));
     },
 
     policies(ctx) {
@@ -206,7 +238,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
 
     readyz(ctx) {
-      sendJson(ctx, { status: 'ready', revision: ready().revision });
+      sendJson(ctx, { status: 'ready', revision: state(ctx).policies.revision });
     },
 
     async metrics(ctx) {
@@ -221,7 +253,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
   };
 
-  function authzenDecide(compiled: CompiledPolicySet, e: Required<AzEvaluation>, t0: number): AuthzenDecision {
+  function authzenDecide(ctx: Context, e: Required<AzEvaluation>): AuthzenDecision {
     // properties are the subject's attributes as the (authenticated) PEP asserts them, exactly
     // like `subject.claims` on /v1/decide. `groups` (schema: an array of strings) feeds the group
     // matchers and role derivation. A `roles` property grants nothing: roles are derived from the
@@ -231,8 +263,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     if (Array.isArray(props?.groups)) subject.groups = props.groups as string[];
     const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
     if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
-    const who: SubjectResult = { subject };
-    const d = core.decide(compiled, who, resource, e.action.name, e.context, false, t0, 'authzen');
+    const st = state(ctx);
+    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action: e.action.name, context: e.context, explain: false, t0: st.t0, api: 'authzen' });
     return {
       decision: d.allow,
       context: { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons },

@@ -5,6 +5,7 @@
  * ~0.3 µs instead of ~1 µs for JSON.stringify of the whole response.
  */
 import type { DecisionReason } from '../engine/types.js';
+import type { DecisionResponse } from './decisions.js';
 
 const reasonJson = new WeakMap<object, string>();
 
@@ -25,20 +26,11 @@ export function reasonsToJson(reasons: readonly DecisionReason[]): string {
   return `${out}]`;
 }
 
-export interface DecisionShape {
-  decisionId: string;
-  allow: boolean;
-  effect: 'allow' | 'deny';
-  reasons: readonly DecisionReason[];
-  revision: string;
-  explain?: unknown;
-}
-
 /**
  * The same JSON as `JSON.stringify(d)` for a decision response (same keys, same order).
  * decisionId (base64url and a counter), effect and revision (sha256:hex) never need escaping.
  */
-export function decisionToJson(d: DecisionShape): string {
+export function decisionToJson(d: DecisionResponse): string {
   const head = `{"decisionId":"${d.decisionId}","allow":${d.allow},"effect":"${d.effect}","reasons":${reasonsToJson(d.reasons)},"revision":"${d.revision}"`;
   return d.explain === undefined ? `${head}}` : `${head},"explain":${JSON.stringify(d.explain)}}`;
 }

@@ -10,6 +10,7 @@ import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicySet } from '../engine/types.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
+import { messageWithCauses } from '../common/errors.js';
 
 export interface PolicyError {
   file: string;
@@ -37,7 +38,7 @@ export type ReloadResult =
   | { result: 'unchanged'; revision: string }
   | { result: 'failure'; errors: PolicyError[] };
 
-/** The body of GET /v1/policies (shape shared with demo-api; see COMMON.md). */
+/** The body of GET /v1/policies (the `Policies` schema in responses.schema.json). */
 export interface PoliciesView {
   revision: string | null;
   loadedAt: string | null;
@@ -111,7 +112,7 @@ export class PolicyStore {
     } catch (err) {
       // The loader reports problems as data; a throw here is a bug, and it still must not
       // replace the set being served.
-      outcome = { result: 'failure', errors: [{ file: '.', pointer: '', message: `internal error while loading: ${(err as Error).message}` }] };
+      outcome = { result: 'failure', errors: [{ file: '.', pointer: '', message: `internal error while loading: ${messageWithCauses(err)}` }] };
     }
     metrics?.reloads.labels(outcome.result).inc();
     if (outcome.result === 'failure') {

@@ -5,7 +5,7 @@
  * turn into a flood of requests to the IdP).
  */
 import { createRemoteJWKSet, customFetch, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
-import type { JwtConfig } from '../runtime/config.js';
+import type { JwtConfig } from './config.js';
 import { KeySourceError } from './reasons.js';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -21,7 +21,7 @@ export async function readCapped(res: Response, max: number): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
   if (declared > max) {
     await res.body?.cancel();
-    throw new Error(`response larger than ${max} bytes`);
+    throw new KeySourceError(`response larger than ${max} bytes`);
   }
   if (res.body === null) return '';
   const reader = res.body.getReader();
@@ -33,7 +33,7 @@ export async function readCapped(res: Response, max: number): Promise<string> {
     size += value.byteLength;
     if (size > max) {
       await reader.cancel();
-      throw new Error(`response larger than ${max} bytes`);
+      throw new KeySourceError(`response larger than ${max} bytes`);
     }
     chunks.push(value);
   }
@@ -80,16 +80,16 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
       const res = await doFetch(url, init);
       if (res.status !== 200) {
         await res.body?.cancel();
-        throw new Error(`HTTP ${res.status}`);
+        throw new KeySourceError(`HTTP ${res.status}`);
       }
       const text = await readCapped(res, MAX_KEY_DOCUMENT_BYTES);
       const doc = JSON.parse(text) as { keys?: unknown } | null;
-      if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.keys)) throw new Error('not a JSON Web Key Set');
+      if (doc === null || typeof doc !== 'object' || !Array.isArray(doc.keys)) throw new KeySourceError('not a JSON Web Key Set');
       fetchFailure = undefined;
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (err) {
       fetchFailedAt = now();
-      fetchFailure = new KeySourceError(`JWKS fetch from ${url} failed: ${(err as Error).message}`, { cause: err });
+      fetchFailure = new KeySourceError(`JWKS fetch from ${url} failed`, { cause: err });
       throw fetchFailure;
     }
   };
@@ -105,10 +105,10 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
     let doc: unknown;
     try {
       const res = await doFetch(url, { signal: AbortSignal.timeout(jwt.jwksTimeoutMs), headers: { accept: 'application/json' } });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      if (!res.ok) throw new KeySourceError(`HTTP ${res.status}`);
       doc = JSON.parse(await readCapped(res, MAX_KEY_DOCUMENT_BYTES));
     } catch (err) {
-      throw new KeySourceError(`discovery failed at ${url}: ${(err as Error).message}`, { cause: err });
+      throw new KeySourceError(`discovery failed at ${url}`, { cause: err });
     }
     const d = doc as { issuer?: unknown; jwks_uri?: unknown } | null;
     // OpenID Connect Discovery 1.0 §4.3: the document's issuer must be the one we asked.
@@ -147,7 +147,7 @@ export function createKeyResolver(jwt: Readonly<JwtConfig>, options: KeyResolver
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'string' && TOKEN_SIDE_CODES.has(code)) throw err;
-      throw new KeySourceError(`JWKS unavailable: ${(err as Error).message}`, { cause: err });
+      throw new KeySourceError('JWKS unavailable', { cause: err });
     }
   };
 }

@@ -2,6 +2,8 @@
  * Why a token was refused: a closed set of reason codes, reported in the deny decision and
  * counted in metrics. Mapped from jose's stable error codes, never from message text.
  */
+import { PdpError } from '../common/errors.js';
+
 export const TOKEN_FAILURE_CODES = [
   'token_expired',
   'token_not_yet_valid',
@@ -19,10 +21,9 @@ export const TOKEN_FAILURE_CODES = [
 export type TokenFailureCode = (typeof TOKEN_FAILURE_CODES)[number];
 
 /** The key source (discovery or JWKS endpoint) could not be reached or gave garbage. */
-export class KeySourceError extends Error {
-  readonly code = 'ERR_PDP_KEY_SOURCE';
+export class KeySourceError extends PdpError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('key_source', message, options);
     this.name = 'KeySourceError';
   }
 }

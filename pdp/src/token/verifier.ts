@@ -8,7 +8,9 @@
 import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { JwtConfig } from '../runtime/config.js';
+import { deepFreeze, ownPath } from '../common/objects.js';
+import { messageWithCauses } from '../common/errors.js';
+import type { JwtConfig } from './config.js';
 import type { DecisionSubject } from '../engine/types.js';
 import { createKeyResolver } from './jwks.js';
 import { tokenFailureCode, type TokenFailureCode } from './reasons.js';
@@ -27,8 +29,6 @@ export interface TokenVerifierOptions {
   now?: () => number;
   /** Key source; default: remote JWKS from config (tests may pass a local key set). */
   keys?: JWTVerifyGetKey;
-  onCacheHit?: () => void;
-  onCacheMiss?: () => void;
 }
 
 export interface TokenVerifier {
@@ -43,34 +43,17 @@ interface CacheEntry {
   expMs: number;
 }
 
-function readPath(obj: unknown, dotted: string): unknown {
-  let cur: unknown = obj;
-  for (const key of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
-
 /**
  * Groups from the configured claim: absent is none, one string is one group, an array must hold
  * only strings. Anything else is `undefined`, and the token is refused: silently dropping odd
  * entries could hide a group that a deny rule names (demo-api refuses such tokens the same way).
  */
 export function groupsFromClaims(payload: JWTPayload, groupsClaim: string): string[] | undefined {
-  const v = readPath(payload, groupsClaim);
+  const v = ownPath(payload, groupsClaim.split('.'));
   if (v === undefined) return [];
   if (typeof v === 'string') return v.length > 0 ? [v] : [];
   if (!Array.isArray(v) || !v.every((g) => typeof g === 'string')) return undefined;
   return v as string[];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as Record<string, unknown>)) deepFreeze(v);
-  }
-  return value;
 }
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
@@ -82,8 +65,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     options.cacheMax > 0 && maxTtlMs > 0
       ? new LRUCache<string, CacheEntry>({ max: options.cacheMax, ttl: maxTtlMs, allowStale: false })
       : undefined;
-  const onHit = options.onCacheHit ?? (() => {});
-  const onMiss = options.onCacheMiss ?? (() => {});
   const verifyOptions = {
     issuer: jwt.issuer,
     audience: jwt.audience,
@@ -102,12 +83,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (cache === undefined) return undefined;
       const entry = cache.get(keyOf(token));
       // lru-cache's TTL runs on a monotonic clock; the `exp` check runs on the wall clock.
-      if (entry === undefined || entry.expMs <= now()) {
-        onMiss();
-        return undefined;
-      }
-      onHit();
-      return entry.subject;
+      return entry === undefined || entry.expMs <= now() ? undefined : entry.subject;
     },
 
     async verify(token) {
@@ -116,7 +92,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         ({ payload } = await jwtVerify(token, keys, { ...verifyOptions, currentDate: new Date(now()) }));
       } catch (err) {
         const code = tokenFailureCode(err);
-        return { ok: false, code, detail: (err as Error).message };
+        return { ok: false, code, detail: messageWithCauses(err) };
       }
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         return { ok: false, code: 'token_missing_subject', detail: 'the "sub" claim must be a non-empty string' };
