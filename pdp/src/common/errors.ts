@@ -15,6 +15,7 @@ export const errorTable = {
   too_deep: { status: 400, exit: 1, title: 'Request body is nested too deeply' },
   forbidden_key: { status: 400, exit: 1, title: 'Request body contains a forbidden key' },
   validation_failed: { status: 400, exit: 1, title: 'Request body does not match the schema' },
+  schema_mismatch: { status: 400, exit: 1, title: "Request attributes do not match the policy set's schema.json" },
   subject_and_token: { status: 400, exit: 1, title: 'Send either subject or token, not both' },
   token_mode_not_configured: { status: 400, exit: 1, title: 'Token mode is not configured' },
   request_aborted: { status: 400, exit: 1, title: 'Request body was not received completely' },

@@ -4,6 +4,7 @@
  * for the output, and both go through pino's redaction: one set of paths censors every line.
  */
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import type { FieldError } from '../common/errors.js';
 import type { DecisionReason } from '../engine/types.js';
 
 export type { Logger } from 'pino';
@@ -110,6 +111,8 @@ export interface DecisionLogEntry {
   tokenError: string | undefined;
   /** Which API produced it: decide, batch, authzen. */
   api: string;
+  /** The request's attributes that do not fit the policy set's schema.json (PDP_SCHEMA_ENFORCE=warn). */
+  schemaErrors: readonly FieldError[] | undefined;
 }
 
 export interface DecisionLog {

@@ -40,14 +40,22 @@ export const DECIDE_POINTERS: RequestPointers = {
   actionProperties: '/actionProperties',
 };
 
-/** AuthZEN: properties carry the attributes, claims and action properties. */
-export const AUTHZEN_POINTERS: RequestPointers = {
-  resourceType: '/resource/type',
-  attributes: '/resource/properties',
-  claims: '/subject/properties',
-  context: '/context',
-  actionProperties: '/action/properties',
-};
+/**
+ * AuthZEN: properties carry the attributes, claims and action properties. `base` is where each
+ * entity is (an evaluation's own `/evaluations/<i>`, or the top-level default: "").
+ */
+export function authzenPointers(base: Partial<Record<'subject' | 'resource' | 'action' | 'context', string>> = {}): RequestPointers {
+  const resource = base.resource ?? '';
+  return {
+    resourceType: `${resource}/resource/type`,
+    attributes: `${resource}/resource/properties`,
+    claims: `${base.subject ?? ''}/subject/properties`,
+    context: `${base.context ?? ''}/context`,
+    actionProperties: `${base.action ?? ''}/action/properties`,
+  };
+}
+
+export const AUTHZEN_POINTERS: RequestPointers = authzenPointers();
 
 /** The pointers of batch item `index` (the subject, with its claims, is shared at the top). */
 export function batchItemPointers(index: number): RequestPointers {

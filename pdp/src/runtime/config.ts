@@ -9,6 +9,7 @@ import path from 'node:path';
 import { SettingsReader, type Env } from '../common/settings.js';
 import { isLoopbackHost } from '../server/host.js';
 import { readTokenSettings, type TokenOptions, type TokenSettings } from '../token/config.js';
+import { DEFAULT_SCHEMA_ENFORCE, SCHEMA_ENFORCE_MODES, type SchemaEnforceMode } from '../policy/request-attributes.js';
 
 import { LOG_LEVELS, type LogLevel } from '../observability/log.js';
 export type { LogLevel };
@@ -31,6 +32,8 @@ export interface Config extends TokenSettings {
   maxBatch: number;
   maxBodyBytes: number;
   maxDepth: number;
+  /** Requests that do not fit the policy set's schema.json: refused, reported, or not checked. */
+  schemaEnforce: SchemaEnforceMode;
   workers: number;
   watch: boolean;
   reloadDebounceMs: number;
@@ -50,6 +53,7 @@ export interface ConfigOptions extends TokenOptions {
   maxBatch?: number;
   maxBodyBytes?: number;
   maxDepth?: number;
+  schemaEnforce?: SchemaEnforceMode;
   workers?: number;
   watch?: boolean;
   reloadDebounceMs?: number;
@@ -72,7 +76,7 @@ export interface LoadConfigSources {
  *
  * Defaults: policies `./policies`, host `127.0.0.1`, port 8181, no caller tokens (loopback
  * only), log level info, decision log on, batch 100 items, body 100 KiB, nesting depth 32,
- * 1 worker, watch on, debounce 100 ms, shutdown grace 10 s; the token settings' defaults are
+ * schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s; the token settings' defaults are
  * in token/config.ts.
  */
 export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
@@ -122,13 +126,16 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
 
   const tokenSettings = readTokenSettings(r, o);
 
-  const levelSrc = r.pick(['options.logLevel', o.logLevel], ['--log-level', flags['log-level']], 'PDP_LOG_LEVEL');
-  let logLevel: LogLevel = 'info';
-  if (levelSrc !== undefined) {
-    const l = levelSrc.value.trim().toLowerCase();
-    if ((LOG_LEVELS as readonly string[]).includes(l)) logLevel = l as LogLevel;
-    else r.report(levelSrc.name, `must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(levelSrc.value)})`);
-  }
+  /** One of `choices` (case and surrounding spaces ignored), else `def` and a report. */
+  const choice = <T extends string>(src: { name: string; value: string } | undefined, choices: readonly T[], def: T): T => {
+    if (src === undefined) return def;
+    const v = src.value.trim().toLowerCase();
+    if ((choices as readonly string[]).includes(v)) return v as T;
+    r.report(src.name, `must be one of ${choices.join(', ')} (got ${JSON.stringify(src.value)})`);
+    return def;
+  };
+  const logLevel: LogLevel = choice(r.pick(['options.logLevel', o.logLevel], ['--log-level', flags['log-level']], 'PDP_LOG_LEVEL'), LOG_LEVELS, 'info');
+  const schemaEnforce = choice(r.pick(['options.schemaEnforce', o.schemaEnforce], undefined, 'PDP_SCHEMA_ENFORCE'), SCHEMA_ENFORCE_MODES, DEFAULT_SCHEMA_ENFORCE);
 
   const redactSrc = r.pick<readonly string[]>(['options.logRedact', o.logRedact], undefined, 'PDP_LOG_REDACT');
   const logRedact = r.list(redactSrc);
@@ -152,6 +159,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     maxBatch: intSetting('maxBatch', 'max-batch', 'PDP_MAX_BATCH', 100, 1, 10_000),
     maxBodyBytes: intSetting('maxBodyBytes', undefined, 'PDP_MAX_BODY_BYTES', 100 * 1024, 256, 64 * 1024 * 1024),
     maxDepth: intSetting('maxDepth', undefined, 'PDP_MAX_DEPTH', 32, 4, 1000),
+    schemaEnforce,
     workers: intSetting('workers', 'workers', 'PDP_WORKERS', 1, 1, 256),
     watch: boolSetting('watch', undefined, 'PDP_WATCH', true),
     reloadDebounceMs: intSetting('reloadDebounceMs', undefined, 'PDP_RELOAD_DEBOUNCE_MS', 100, 0, 60_000),

@@ -31,6 +31,7 @@ import { buildOpenApi } from './openapi.js';
 import { sendProblem } from './respond.js';
 import { defineRoutes, type RouteSpec } from './routes.js';
 import { compileValidators, loadApiSchemas } from './schemas.js';
+import { DEFAULT_SCHEMA_ENFORCE, type SchemaEnforceMode } from '../policy/request-attributes.js';
 
 /** The settings the HTTP service reads (a subset of the runtime's configuration). */
 export interface AppConfig {
@@ -39,6 +40,8 @@ export interface AppConfig {
   maxBatch: number;
   maxBodyBytes: number;
   maxDepth: number;
+  /** PDP_SCHEMA_ENFORCE; default warn. */
+  schemaEnforce?: SchemaEnforceMode;
 }
 
 export interface AppDeps {
@@ -124,6 +127,7 @@ export function createApp(deps: AppDeps): PdpApp {
     metrics,
     openapi: () => (openapiText ??= JSON.stringify(openapi)),
     lifecycle,
+    schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE,
   });
   const routes = defineRoutes({ ...steps, callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });

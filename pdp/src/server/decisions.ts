@@ -7,7 +7,7 @@
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { decide as engineDecide } from '../engine/decide.js';
 import type { DecisionExplain, DecisionReason, DecisionRequest, DecisionResource, DecisionSubject, Effect } from '../engine/types.js';
-import { PdpError } from '../common/errors.js';
+import { PdpError, type FieldError } from '../common/errors.js';
 import type { DecisionLog } from '../observability/log.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import { tokenFailureMessage, type TokenFailureCode } from '../token/reasons.js';
@@ -21,6 +21,8 @@ export interface DecisionResponse {
   reasons: readonly DecisionReason[];
   revision: string;
   explain?: DecisionExplain;
+  /** The request's attributes that do not fit schema.json (PDP_SCHEMA_ENFORCE=warn); absent when all fit. */
+  schemaErrors?: readonly FieldError[];
 }
 
 export interface Clock {
@@ -60,7 +62,11 @@ export interface DecideInput {
   who: SubjectResult;
   resource: DecisionResource;
   action: string;
+  /** The action's properties (`action.properties.*` in conditions). */
+  actionProperties?: Record<string, unknown> | undefined;
   context: Record<string, unknown> | undefined;
+  /** Found by the edge's schema check, reported with the decision (PDP_SCHEMA_ENFORCE=warn). */
+  schemaErrors?: readonly FieldError[] | undefined;
   explain: boolean;
   /** When the request began (monotonic ms), for the latency. */
   t0: number;
@@ -109,15 +115,15 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
     },
 
     decide(input) {
-      const { compiled, who, resource, action, context } = input;
+      const { compiled, who, resource, action, actionProperties, context, schemaErrors } = input;
       let allow: boolean;
       let effect: Effect;
       let reasons: readonly DecisionReason[];
       let trace: DecisionExplain | undefined;
       if (who.subject !== undefined) {
-        const request: DecisionRequest = context === undefined
-          ? { subject: who.subject, resource, action }
-          : { subject: who.subject, resource, action, context };
+        const request: DecisionRequest = { subject: who.subject, resource, action };
+        if (actionProperties !== undefined) request.actionProperties = actionProperties;
+        if (context !== undefined) request.context = context;
         const d = engine.decide(compiled, request, input.explain ? EXPLAIN : undefined);
         allow = d.allow;
         effect = d.effect;
@@ -146,10 +152,12 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           // the log writer's property reads several times slower.
           tokenError: who.failure,
           api: input.api,
+          schemaErrors,
         });
       }
       const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };
       if (trace !== undefined) out.explain = trace;
+      if (schemaErrors !== undefined) out.schemaErrors = schemaErrors;
       return out;
     },
   };

@@ -7,9 +7,10 @@
 import type { Context, Next } from 'koa';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { DecisionResource, DecisionSubject } from '../engine/types.js';
-import { PdpError } from '../common/errors.js';
+import { PdpError, type FieldError } from '../common/errors.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import type { PoliciesView } from '../store/policy-store.js';
+import { AUTHZEN_POINTERS, authzenPointers, batchItemPointers, DECIDE_POINTERS, requestCheckFor, type RequestPointers, type SchemaEnforceMode } from '../policy/request-attributes.js';
 import { readJsonBody, type BodyLimits } from './body.js';
 import type { Clock, DecideInput, DecisionCore, DecisionResponse, SubjectResult } from './decisions.js';
 import { decisionToJson } from './wire.js';
@@ -27,6 +28,8 @@ export interface StepDeps {
   openapi: () => string;
   /** `closing` is set when shutdown begins: answers then carry `Connection: close`. */
   lifecycle: { readonly closing: boolean };
+  /** PDP_SCHEMA_ENFORCE: requests that do not fit the set's schema.json are refused, reported or not checked. */
+  schemaEnforce: SchemaEnforceMode;
 }
 
 export type Middleware = (ctx: Context, next: Next) => Promise<void> | void;
@@ -68,6 +71,7 @@ interface DecideBody {
   token?: string;
   resource: DecisionResource;
   action: string;
+  actionProperties?: Record<string, unknown>;
   context?: Record<string, unknown>;
   explain?: boolean;
 }
@@ -75,7 +79,7 @@ interface DecideBody {
 interface BatchBody {
   subject?: DecisionSubject;
   token?: string;
-  items: { resource: DecisionResource; action: string; context?: Record<string, unknown> }[];
+  items: { resource: DecisionResource; action: string; actionProperties?: Record<string, unknown>; context?: Record<string, unknown> }[];
   explain?: boolean;
 }
 
@@ -132,6 +136,32 @@ export function createSteps(deps: StepDeps): Steps {
   const { store, core, validators, limits, clock, metrics, lifecycle } = deps;
   const answer = (ctx: Context, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
 
+  /**
+   * The schema check of each request (one per batch item or AuthZEN evaluation), as caller
+   * sent it: a subject from a token has its issuer's claims, which are not the caller's to fix.
+   * `reject` refuses them all in one 400 before anything is decided; `warn` returns each one's
+   * errors for its decision; undefined when all fit, when off, or without a schema.json.
+   */
+  const schemaErrors = (
+    policies: CompiledPolicySet,
+    count: number,
+    requestAt: (i: number) => { request: unknown; pointers: RequestPointers },
+  ): (readonly FieldError[] | undefined)[] | undefined => {
+    const check = deps.schemaEnforce === 'off' ? null : requestCheckFor(policies.policySet);
+    if (check === null) return undefined;
+    const found = Array.from({ length: count }, (_, i) => {
+      const { request, pointers } = requestAt(i);
+      const errors = check(request, pointers);
+      return errors.length === 0 ? undefined : errors;
+    });
+    if (deps.schemaEnforce === 'reject') {
+      const all = new Map<string, FieldError>();
+      for (const errors of found) for (const e of errors ?? []) all.set(`${e.pointer}\u0000${e.detail}`, e);
+      if (all.size > 0) throw new PdpError('schema_mismatch', "The request's attributes do not fit the policy set's schema.json.", { errors: [...all.values()].slice(0, 50) });
+    }
+    return found;
+  };
+
   return {
     readBody(schema) {
       const validate = validators[schema];
@@ -162,8 +192,9 @@ export function createSteps(deps: StepDeps): Steps {
       const req = st.body as unknown as DecideBody;
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
-      const { resource, action, context } = req;
-      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide' })));
+      const { resource, action, actionProperties, context } = req;
+      const found = schemaErrors(st.policies, 1, () => ({ request: req, pointers: DECIDE_POINTERS }))?.[0];
+      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, actionProperties, context, schemaErrors: found, explain: req.explain === true, t0: st.t0, api: 'decide' })));
     },
 
     async batch(ctx) {
@@ -172,6 +203,7 @@ export function createSteps(deps: StepDeps): Steps {
       // One subject (one token verification) for every item, and one input filled in place for
       // each (the core keeps nothing of it).
       const first = req.items[0] as BatchBody['items'][number];
+      const found = schemaErrors(st.policies, req.items.length, (i) => ({ request: { ...req.items[i], subject: req.subject }, pointers: batchItemPointers(i) }));
       const input: DecideInput = {
         compiled: st.policies, who: await core.subjectOf(req), resource: first.resource, action: first.action,
         context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch',
@@ -181,7 +213,9 @@ export function createSteps(deps: StepDeps): Steps {
         const item = req.items[i] as BatchBody['items'][number];
         input.resource = item.resource;
         input.action = item.action;
+        input.actionProperties = item.actionProperties;
         input.context = item.context;
+        input.schemaErrors = found?.[i];
         const json = decisionToJson(core.decide(input));
         text += i === 0 ? json : `,${json}`;
       }
@@ -189,7 +223,9 @@ export function createSteps(deps: StepDeps): Steps {
     },
 
     authzenEvaluation(ctx) {
-      answer(ctx, JSON.stringify(authzenDecide(ctx, state(ctx).body as unknown as Required<AzEvaluation>)));
+      const request = authzenRequest(state(ctx).body as unknown as Required<AzEvaluation>);
+      const found = schemaErrors(state(ctx).policies, 1, () => ({ request, pointers: AUTHZEN_POINTERS }))?.[0];
+      answer(ctx, JSON.stringify(authzenDecide(ctx, request, found)));
     },
 
     authzenEvaluations(ctx) {
@@ -213,14 +249,21 @@ export function createSteps(deps: StepDeps): Steps {
         }
       });
       if (missing.length > 0) throw new PdpError('validation_failed', 'Every evaluation needs a subject, an action and a resource.', { errors: missing.slice(0, 50) });
+      const requests = merged.map((e) => authzenRequest(e as Required<AzEvaluation>));
+      // An entity an evaluation gave itself is pointed at there; a top-level default at the top.
+      const found = schemaErrors(state(ctx).policies, requests.length, (i) => {
+        const own = evaluations[i];
+        const at = (k: keyof AzEvaluation): string => (own?.[k] !== undefined ? `/evaluations/${i}` : '');
+        return { request: requests[i], pointers: authzenPointers({ subject: at('subject'), resource: at('resource'), action: at('action'), context: at('context') }) };
+      });
       if (evaluations.length === 0) {
-        answer(ctx, JSON.stringify(authzenDecide(ctx, merged[0] as Required<AzEvaluation>)));
+        answer(ctx, JSON.stringify(authzenDecide(ctx, requests[0] as AuthzenRequest, found?.[0])));
         return;
       }
       const semantic = req.options?.evaluations_semantic ?? 'execute_all';
       const out: AuthzenDecision[] = [];
-      for (const e of merged) {
-        const d = authzenDecide(ctx, e as Required<AzEvaluation>);
+      for (let i = 0; i < requests.length; i++) {
+        const d = authzenDecide(ctx, requests[i] as AuthzenRequest, found?.[i]);
         out.push(d);
         // Short-circuit semantics stop at the first deny / permit; the answer lists what ran.
         if (semantic === 'deny_on_first_deny' && !d.decision) break;
@@ -253,28 +296,42 @@ export function createSteps(deps: StepDeps): Steps {
     },
   };
 
-  function authzenDecide(ctx: Context, e: Required<AzEvaluation>): AuthzenDecision {
-    // properties are the subject's attributes as the (authenticated) PEP asserts them, exactly
-    // like `subject.claims` on /v1/decide. `groups` (schema: an array of strings) feeds the group
-    // matchers and role derivation. A `roles` property grants nothing: roles are derived from the
-    // policy set only, so it is not passed as roles and stays readable only as subject.claims.roles.
-    const props = e.subject.properties;
-    const subject: DecisionSubject = { id: e.subject.id, claims: props ?? {} };
-    if (Array.isArray(props?.groups)) subject.groups = props.groups as string[];
-    const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
-    if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
+  function authzenDecide(ctx: Context, r: AuthzenRequest, found: readonly FieldError[] | undefined): AuthzenDecision {
     const st = state(ctx);
-    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action: e.action.name, context: e.context, explain: false, t0: st.t0, api: 'authzen' });
-    return {
-      decision: d.allow,
-      context: { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons },
-    };
+    const { subject, resource, action, actionProperties, context } = r;
+    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen' });
+    const out: AuthzenDecision['context'] = { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons };
+    if (d.schemaErrors !== undefined) out.schemaErrors = d.schemaErrors;
+    return { decision: d.allow, context: out };
   }
+}
+
+/** An AuthZEN evaluation in the engine's terms. */
+interface AuthzenRequest {
+  subject: DecisionSubject;
+  resource: DecisionResource;
+  action: string;
+  actionProperties: Record<string, unknown> | undefined;
+  context: Record<string, unknown> | undefined;
+}
+
+function authzenRequest(e: Required<AzEvaluation>): AuthzenRequest {
+  // properties are the subject's attributes as the (authenticated) PEP asserts them, exactly
+  // like `subject.claims` on /v1/decide. `groups` (schema: an array of strings) feeds the group
+  // matchers and role derivation. A `roles` property grants nothing: roles are derived from the
+  // policy set only, so it is not passed as roles and stays readable only as subject.claims.roles.
+  // `type` is kept: a user and a service with the same id are different subjects.
+  const props = e.subject.properties;
+  const subject: DecisionSubject = { id: e.subject.id, type: e.subject.type, claims: props ?? {} };
+  if (Array.isArray(props?.groups)) subject.groups = props.groups as string[];
+  const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
+  if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
+  return { subject, resource, action: e.action.name, actionProperties: e.action.properties, context: e.context };
 }
 
 export interface AuthzenDecision {
   decision: boolean;
-  context: { decisionId: string; revision: string; reason: string; reasons: DecisionResponse['reasons'] };
+  context: { decisionId: string; revision: string; reason: string; reasons: DecisionResponse['reasons']; schemaErrors?: DecisionResponse['schemaErrors'] };
 }
 
 /** A one-line reason for AuthZEN callers, who read `context` rather than our `reasons`. */

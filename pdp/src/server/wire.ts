@@ -32,5 +32,6 @@ export function reasonsToJson(reasons: readonly DecisionReason[]): string {
  */
 export function decisionToJson(d: DecisionResponse): string {
   const head = `{"decisionId":"${d.decisionId}","allow":${d.allow},"effect":"${d.effect}","reasons":${reasonsToJson(d.reasons)},"revision":"${d.revision}"`;
-  return d.explain === undefined ? `${head}}` : `${head},"explain":${JSON.stringify(d.explain)}}`;
+  const tail = d.schemaErrors === undefined ? '' : `,"schemaErrors":${JSON.stringify(d.schemaErrors)}`;
+  return d.explain === undefined ? `${head}${tail}}` : `${head},"explain":${JSON.stringify(d.explain)}${tail}}`;
 }
