@@ -1,7 +1,7 @@
 // Engine benchmark: for 10, 1,000 and 10,000 generated policies, the compile time, the heap the
 // compiled set holds, and the time of one decision (median and p99, each decision timed alone,
 // timer overhead subtracted). Run through `npm run bench -w pdp` (needs `npm run build -w pdp`).
-import { checkPolicySources, compile, decide } from '../dist/index.js';
+import { checkPolicySources, compile, decide, requestCheckFor } from '../dist/index.js';
 
 const SIZES = [10, 1_000, 10_000];
 const DECISIONS = 200_000;
@@ -73,7 +73,12 @@ function percentile(sorted, p) {
 
 /** Decision time of one request at a time, over the request mix: median and p99 in µs. */
 function timeDecisions(compiled, requests) {
-  for (let i = 0; i < WARMUP; i++) decide(compiled, requests[i & 4095]);
+  return timeCalls((request) => decide(compiled, request), requests);
+}
+
+/** Time of one `fn(request)` at a time; `allowRate` counts results with `allow`. */
+function timeCalls(fn, requests) {
+  for (let i = 0; i < WARMUP; i++) fn(requests[i & 4095]);
   // The cost of reading the clock twice, to subtract from each sample.
   const overhead = new Float64Array(20_000);
   for (let i = 0; i < overhead.length; i++) {
@@ -87,9 +92,9 @@ function timeDecisions(compiled, requests) {
   for (let i = 0; i < DECISIONS; i++) {
     const request = requests[i & 4095];
     const a = now();
-    const d = decide(compiled, request);
+    const d = fn(request);
     samples[i] = Number(now() - a) - clock;
-    if (d.allow) allowed++;
+    if (d.allow === true) allowed++;
   }
   samples.sort();
   return { medianUs: percentile(samples, 0.5) / 1000, p99Us: percentile(samples, 0.99) / 1000, allowRate: allowed / DECISIONS };
@@ -134,4 +139,18 @@ console.log(`median at ${large.policies} policies: same ${large.same.medianUs.to
 const ratioSame = large.same.medianUs / small.same.medianUs;
 const ratioSpread = large.spread.medianUs / small.spread.medianUs;
 console.log(`${large.policies} vs ${small.policies} policies: same ${ratioSame.toFixed(2)}x, spread ${ratioSpread.toFixed(2)}x (target <= 1.5x: ${verdict(ratioSame <= 1.5)} / ${verdict(ratioSpread <= 1.5)})`);
+
+// The edge's schema.json check (PDP_SCHEMA_ENFORCE warn or reject), paid per request when the set
+// has a schema: the 10-policy set with its attributes declared.
+const { policies: few, roles: fewRoles } = generate(10);
+const attributes = { owner: { type: 'string' }, locked: { type: 'boolean' } };
+const withSchema = checkPolicySources({
+  policies: few.map((p) => ({ file: `${p.id}.json`, text: JSON.stringify(p) })),
+  roles: { file: 'roles.json', text: JSON.stringify({ roles: fewRoles }) },
+  schema: { file: 'schema.json', text: JSON.stringify({ resources: Object.fromEntries(few.filter((p) => p.resource !== '*').map((p) => [p.resource, { attributes }])), claims: {} }) },
+});
+if (!withSchema.ok) throw new Error(JSON.stringify(withSchema.errors.slice(0, 3)));
+const check = requestCheckFor(withSchema.policySet);
+const schemaCheck = timeCalls((request) => check(request), requestsOver(10, rng(42)));
+console.log(`schema.json request check (10 types, 2 attributes each): median ${schemaCheck.medianUs.toFixed(3)} µs, p99 ${schemaCheck.p99Us.toFixed(3)} µs`);
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));
