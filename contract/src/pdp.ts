@@ -50,6 +50,8 @@ export interface DecisionResponse {
   revision: string;
   /** Present when the request asked for it. */
   explain?: DecisionExplain;
+  /** With PDP_SCHEMA_ENFORCE=warn: the request's attributes that do not fit the policies' schema.json. */
+  schemaErrors?: readonly FieldError[];
 }
 
 /** `POST /v1/decide/batch`: one decision per item, in the order asked. */

@@ -53,6 +53,7 @@ const decisionKeys = {
   reasons: 'required',
   revision: 'required',
   explain: 'optional',
+  schemaErrors: 'optional',
 } as const satisfies KeyTable<DecisionResponse>;
 const batchKeys = { results: 'required' } as const satisfies KeyTable<BatchResponse>;
 const problemKeys = {
