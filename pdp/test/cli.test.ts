@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,20 @@ describe('pdp check', () => {
     expect(lines[0]).toMatch(/^a\.json:: invalid JSON: .*\(line \d+, column \d+\)$/);
     expect(lines[1]).toBe('b.json:/rules/0/effect: must be one of "allow", "deny"');
     expect(lines[2]).toBe('c.json:/extra: is not a known property');
+  });
+  it('exits 1 for a deny rule whose var path is misspelt (it would never apply), naming the path it meant', async () => {
+    const r = await pdp(['check', fileURLToPath(new URL('./bad-policies/var-path-typo-attributes/policies', import.meta.url))]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('chat.json:/rules/0/when/==/0/var: var path "resource.atributes.status": resource has no "atributes"; did you mean "resource.attributes"?\n');
+  });
+  it('exits 1 when a policy reads a claim the demo schema.json does not declare', async () => {
+    const dir = join(work, 'with-schema');
+    await cp(POLICIES, dir, { recursive: true });
+    const chat = join(dir, 'chat.json');
+    await writeFile(chat, (await readFile(chat, 'utf8')).replace('subject.claims.account_status', 'subject.claims.acount_status'));
+    const r = await pdp(['check', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('did you mean "subject.claims.account_status"?');
   });
   it('names a missing directory rather than printing a bare "."', async () => {
     const missing = join(tmpdir(), 'pdp-no-such-dir-for-check');
