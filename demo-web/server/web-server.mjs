@@ -1,9 +1,8 @@
 // @ts-check
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { REQUEST_ID_HEADER, acceptedRequestId } from '@oracle-ai/contract';
 import { createApiProxy } from './api-proxy.mjs';
 import { sendProblem } from './problem.mjs';
+import { requestIdOf } from './request-id.mjs';
 import { securityHeaders } from './security-headers.mjs';
 import { createStaticHandler } from './static-files.mjs';
 
@@ -44,8 +43,8 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
       const started = performance.now();
       // Set before anything can answer, so every response (errors included) carries it; the
       // proxy passes the same id on to demo-api.
-      const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
-      res.setHeader(REQUEST_ID_HEADER, requestId);
+      const requestId = requestIdOf(req.headers['x-request-id']);
+      res.setHeader('X-Request-ID', requestId);
       let rawPath = '';
       res.once('close', () => {
         log({ requestId, method: req.method, path: rawPath, status: res.statusCode, ms: Math.round(performance.now() - started) });

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { acceptedRequestId } from '@oracle-ai/contract';
 import { loadConfig } from '../config.mjs';
+import { requestIdOf } from '../request-id.mjs';
 import { startWebServer } from '../web-server.mjs';
 
 /** @type {string} */ let root;
@@ -178,6 +180,17 @@ describe('config', () => {
 
 describe('X-Request-ID', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it('follows the contract\'s rule (restated here because the image has no node_modules)', () => {
+    const samples = ['a', 'req-1', 'x'.repeat(128), 'x'.repeat(129), '!~', '', ' ', 'has space', 'tab\t', 'é', '\u007f', undefined, ['a', 'b']];
+    for (let code = 0; code < 256; code += 1) samples.push(`id${String.fromCharCode(code)}`);
+    for (const sample of samples) {
+      const expected = acceptedRequestId(sample);
+      const got = requestIdOf(sample);
+      if (expected === undefined) assert.match(got, UUID, JSON.stringify(sample));
+      else assert.equal(got, expected);
+    }
+  });
 
   it('a valid one is echoed on every answer (static, 404, 405, proxied, 502), sent on to demo-api and logged', async () => {
     /** @type {[string, string, RequestInit, number][]} */
