@@ -34,3 +34,4 @@ export { PAGES, pageNamed, type Page, type PageDefinition, type PageName } from 
 export { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, isAllowedJwtAlgorithm, type JwtAlgorithm } from './jwt.js';
 export { LOG_LEVELS, isLogLevel, type LogLevel } from './log-levels.js';
 export { claimPathProblem, groupsFromClaims, readClaimPath } from './groups-claim.js';
+export { REQUEST_ID_HEADER, acceptedRequestId } from './request-id.js';

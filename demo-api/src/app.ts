@@ -6,6 +6,7 @@ import type { ApiConfig } from './config.js';
 import { bearerAuth } from './http/auth.js';
 import { createAuthorize } from './http/authorize.js';
 import { cors } from './http/cors.js';
+import { MAX_REQUEST_HEADERS, headerLimit, requestId } from './http/edge.js';
 import { problemResponder, requestLog, securityHeaders } from './http/errors.js';
 import type { ApiState } from './http/state.js';
 import { OidcDiscovery } from './oidc/discovery.js';
@@ -24,8 +25,8 @@ export interface AppDeps {
 }
 
 /**
- * The whole API in one place, outermost first: request log, problem+json errors, security
- * headers, CORS (preflights end here), the global JWT check, then the routes, each with its
+ * The whole API in one place, outermost first: request id, request log, problem+json errors,
+ * security headers, the header-count limit, CORS (preflights end here), the global JWT check, then the routes, each with its
  * own authorize(resource, action).
  */
 export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
@@ -44,9 +45,11 @@ export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
   const app = new Koa<ApiState>();
   // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.
   app.proxy = false;
+  app.use(requestId());
   app.use(requestLog(logger));
   app.use(problemResponder(logger));
   app.use(securityHeaders());
+  app.use(headerLimit(MAX_REQUEST_HEADERS));
   app.use(cors(config.corsOrigins));
   app.use(bearerAuth(config, keys, PUBLIC_API_PATHS));
   app.use(router.routes());

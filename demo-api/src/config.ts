@@ -47,6 +47,11 @@ export interface ApiConfig {
   /** Most used transactions remembered at once (replay guard). */
   readonly txnReplayCacheSize: number;
   readonly cookieSecure: boolean;
+  /** Most client connections open at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** How long a client may take to send the request head, then the whole request. */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -111,6 +116,9 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfigInput {
     txnCookieKey: str(env.TXN_COOKIE_KEY),
     txnTtlSec: num(env.TXN_TTL_SEC),
     cookieSecure: bool(env.COOKIE_SECURE),
+    maxConnections: num(env.API_MAX_CONNECTIONS),
+    headersTimeoutMs: num(env.API_HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: num(env.API_REQUEST_TIMEOUT_MS),
     logLevel: str(env.LOG_LEVEL),
   };
   return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as ApiConfigInput;
@@ -169,6 +177,9 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     txnTtlSec: input.txnTtlSec ?? 600,
     txnReplayCacheSize: input.txnReplayCacheSize ?? 10_000,
     cookieSecure: input.cookieSecure ?? false,
+    maxConnections: input.maxConnections ?? 1_000,
+    headersTimeoutMs: input.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: input.requestTimeoutMs ?? 30_000,
     logLevel: input.logLevel ?? 'info',
   };
 
@@ -213,6 +224,10 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
   if (!int(config.txnTtlSec, 30, 3600)) problems.push('TXN_TTL_SEC must be an integer 30-3600');
   if (!int(config.txnReplayCacheSize, 100, 10_000_000)) problems.push('txnReplayCacheSize must be an integer >= 100');
   if (typeof config.cookieSecure !== 'boolean' || Number.isNaN(config.cookieSecure)) problems.push('COOKIE_SECURE must be true or false');
+  if (!int(config.maxConnections, 1, 1_000_000)) problems.push('API_MAX_CONNECTIONS must be an integer 1-1000000');
+  if (!int(config.headersTimeoutMs, 100, 600_000)) problems.push('API_HEADERS_TIMEOUT_MS must be an integer 100-600000');
+  if (!int(config.requestTimeoutMs, 100, 600_000)) problems.push('API_REQUEST_TIMEOUT_MS must be an integer 100-600000');
+  else if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('API_HEADERS_TIMEOUT_MS must not exceed API_REQUEST_TIMEOUT_MS');
   if (!isLogLevel(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -3,4 +3,4 @@ export { createApp, PUBLIC_API_PATHS } from './app.js';
 export { apiConfigFromEnv, buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 export { ApiError, ConfigError, PROBLEMS, type ProblemCode } from './errors.js';
 export { PdpClient, type PdpDecision, type PdpSubject } from './pdp-client.js';
-export { sealTransaction, openTransaction, newTransaction, TXN_COOKIE, type Transaction } from './oidc/transaction.js';
+export { sealTransaction, openTransaction, newTransaction, TXN_COOKIE, txnCookieName, type Transaction } from './oidc/transaction.js';

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 
 import { createApp } from './app.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
+import { MAX_REQUEST_HEADERS } from './http/edge.js';
 
 export interface ApiHandle {
   readonly url: string;
@@ -25,10 +26,19 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
   const app = createApp({ config, logger });
-  const server = createServer(app.callback());
+  const server = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node looks for overdue requests this often (30 s by default): a slow client would
+      // otherwise keep its connection up to that much past its timeout.
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    app.callback(),
+  );
   server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.maxHeadersCount = MAX_REQUEST_HEADERS;
+  server.maxConnections = config.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -39,6 +49,9 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (config.issuer.startsWith('http:')) logger.warn({ issuer: config.issuer }, 'the identity provider is plain http: fine on localhost for the demo, never in production');
+  // The ID tokens the IdP mints for this client would carry the API audience: only the
+  // access-token shape checks keep them out.
+  if (config.apiAudience === config.clientId) logger.warn({ audience: config.apiAudience }, 'API_AUDIENCE equals OIDC_CLIENT_ID: ID tokens for this client name the API as their audience; give the API its own audience');
   if (!config.pdpClientToken) logger.warn('PDP_CLIENT_TOKEN is not set: calling the PDP without a caller token');
   logger.info({ url, issuer: config.issuer, pdp: config.pdpUrl }, 'demo-api listening');
   return {

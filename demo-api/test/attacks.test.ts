@@ -5,6 +5,7 @@ import { generateJwks, startIdp, type PrivateJwks } from 'demo-idp';
 import { codeFor, redeemCode } from 'demo-idp/testing';
 
 import { newTransaction, openTransaction, sealTransaction, type Transaction } from '../src/index.js';
+import { capture } from './support/log.js';
 import { AUDIENCE, CLIENT_ID, REDIRECT, WEB_ORIGIN, authenticate, beginLogin, get, postToken, signIn, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -105,6 +106,45 @@ describe('POST /api/token refuses', () => {
     await expectProblem(await postToken(stack.api, { code, state, iss: 'http://evil.example' }, txnCookie), 400, 'iss_mismatch');
   });
 
+  it('two transaction cookies (one planted by whoever can set cookies for this host): refused, both cleared, no code redeemed', async () => {
+    // The attacker starts a sign-in of their own and stops at the callback...
+    const attacker = await beginLogin(stack.api);
+    const { code, state } = await authenticate(attacker.authorizeUrl, 'carol');
+    // ...then plants their transaction cookie for a narrower path, which the browser sends first.
+    const victim = await beginLogin(stack.api);
+    const response = await fetch(`${stack.api.url}/api/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `demo_api_txn=${attacker.txnCookie}; demo_api_txn=${victim.txnCookie}` },
+      body: JSON.stringify({ code, state }),
+    });
+    const cleared = response.headers.getSetCookie();
+    await expectProblem(response, 400, 'txn_ambiguous', [code]);
+    for (const path of ['/api', '/api/token', '/']) {
+      expect(cleared).toContainEqual(expect.stringMatching(new RegExp(`^demo_api_txn=; Path=${path.replace(/\//g, '\\/')}; .*Max-Age=0`)));
+    }
+    // Nothing was exchanged: the attacker's code is still good for the attacker's own transaction.
+    expect((await postToken(stack.api, { code, state }, attacker.txnCookie)).status).toBe(200);
+  });
+
+  it('with COOKIE_SECURE the cookie is __Host-demo_api_txn (Path=/, Secure, no Domain); a plain demo_api_txn is not read', async () => {
+    const api = await stack.startApi({ cookieSecure: true });
+    const started = await fetch(`${api.url}/api/authorize`);
+    const [setCookie = ''] = started.headers.getSetCookie();
+    const attributes = setCookie.split('; ');
+    expect(attributes[0]).toMatch(/^__Host-demo_api_txn=[A-Za-z0-9._~-]+$/);
+    expect(attributes.slice(1).sort()).toEqual(['HttpOnly', 'Max-Age=600', 'Path=/', 'SameSite=Lax', 'Secure']);
+    const sealed = attributes[0]!.slice('__Host-demo_api_txn='.length);
+    const { authorize_url: authorizeUrl } = (await started.json()) as { authorize_url: string };
+    const { code, state } = await authenticate(authorizeUrl, 'alice');
+    const post = (cookie: string): Promise<Response> =>
+      fetch(`${api.url}/api/token`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ code, state }) });
+    // A cookie without the prefix can be planted from a sibling host or plain http: it is not the transaction.
+    await expectProblem(await post(`demo_api_txn=${sealed}`), 400, 'txn_missing', [code]);
+    const done = await post(`__Host-demo_api_txn=${sealed}`);
+    expect(done.status).toBe(200);
+    expect(done.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-demo_api_txn=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0; .*Secure$/)]);
+  });
+
   it.each([
     ['no body fields', {}, '/code'],
     ['a code that is not a string', { code: 1, state: 's' }, '/code'],
@@ -169,6 +209,28 @@ describe('the JWT middleware refuses', () => {
     await expect401(idToken);
     // Even with the right audience, a token whose typ is not at+jwt is refused.
     await expect401(await forge({}, { typ: 'JWT' }));
+  });
+
+  it('with the typ check off (JWT_TYP=): an ID token, a logout token or a security event token is still no access token', async () => {
+    const { logger, lines } = capture();
+    // The Keycloak recipe at its worst: no typ check, and the API audience is the client id.
+    const lax = await stack.startApi({ jwtTyp: '', apiAudience: CLIENT_ID }, logger);
+    expect(lines.some((line) => line.includes('"level":40') && line.includes('API_AUDIENCE equals OIDC_CLIENT_ID'))).toBe(true);
+    const { code, verifier } = await codeFor(stack.idpClient, 'carol');
+    const { id_token: idToken } = (await redeemCode(stack.idpClient, code, verifier)).body as { id_token: string };
+    expect(decodeJwt(idToken)).toMatchObject({ aud: CLIENT_ID, nonce: expect.any(String) });
+    expect((await get(lax, '/api/admin/policies', idToken)).status).toBe(401);
+
+    const noTyp = await stack.startApi({ jwtTyp: '' });
+    const status = async (token: string): Promise<number> => (await get(noTyp, '/api/admin/policies', token)).status;
+    // The forging is sound: a plain JWT that looks like an access token passes without the typ check.
+    expect(await status(await forge({}, { typ: 'JWT' }))).toBe(200);
+    expect(await status(await forge({ nonce: 'n-1' }, { typ: 'JWT' }))).toBe(401);
+    expect(await status(await forge({ nonce: null } as unknown as JWTPayload, { typ: 'JWT' }))).toBe(401);
+    expect(await status(await forge({ events: { 'http://schemas.openid.net/event/backchannel-logout': {} } }, { typ: 'JWT' }))).toBe(401);
+    for (const typ of ['logout+jwt', 'secevent+jwt', 'id_token+jwt', 'application/logout+jwt', 'Logout+JWT']) {
+      expect({ typ, status: await status(await forge({}, { typ })) }).toEqual({ typ, status: 401 });
+    }
   });
 
   it('a token from another issuer', async () => {

@@ -39,6 +39,9 @@ describe('config', () => {
       corsOrigins: ['http://localhost:4200'],
       txnTtlSec: 600,
       cookieSecure: false,
+      maxConnections: 1000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
       logLevel: 'info',
     });
     expect(config.txnCookieKey).toHaveLength(32);
@@ -66,6 +69,9 @@ describe('config', () => {
         CORS_ORIGINS: 'http://a.example, https://b.example:8443',
         TXN_COOKIE_KEY: key,
         COOKIE_SECURE: 'true',
+        API_MAX_CONNECTIONS: '50',
+        API_HEADERS_TIMEOUT_MS: '2000',
+        API_REQUEST_TIMEOUT_MS: '4000',
       }),
     );
     expect(config).toMatchObject({
@@ -83,6 +89,9 @@ describe('config', () => {
       pdpTimeoutMs: 250,
       corsOrigins: ['http://a.example', 'https://b.example:8443'],
       cookieSecure: true,
+      maxConnections: 50,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
     });
     expect(Buffer.from(config.txnCookieKey).equals(Buffer.alloc(32, 7))).toBe(true);
   });
@@ -102,6 +111,8 @@ describe('config', () => {
     ['a non-URL PDP', { ...SECRET, PDP_URL: 'pdp:8181' }, /PDP_URL/],
     ['a groups claim path with an empty segment', { ...SECRET, OIDC_GROUPS_CLAIM: 'realm_access..roles' }, /OIDC_GROUPS_CLAIM/],
     ['a groups claim path through a prototype', { ...SECRET, OIDC_GROUPS_CLAIM: '__proto__.groups' }, /OIDC_GROUPS_CLAIM must not name __proto__/],
+    ['no connections allowed', { ...SECRET, API_MAX_CONNECTIONS: '0' }, /API_MAX_CONNECTIONS/],
+    ['a head timeout longer than the request timeout', { ...SECRET, API_HEADERS_TIMEOUT_MS: '5000', API_REQUEST_TIMEOUT_MS: '1000' }, /must not exceed API_REQUEST_TIMEOUT_MS/],
     ['an unknown log level', { ...SECRET, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error/],
   ])('refuses %s', (_name, env, message) => {
     expect(problems(env).join('\n')).toMatch(message);

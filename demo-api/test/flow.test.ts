@@ -14,7 +14,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-// DESIGN "Demo users": alice chats and reads analytics; carol also administers; bob only reads analytics.
+// The demo users (README): alice chats and reads analytics; carol also administers; bob only reads analytics.
 const table = [
   { user: 'alice', groups: ['oracle-ai-users'], chat: true, analytics: true, admin: false },
   { user: 'bob', groups: [], chat: false, analytics: true, admin: false },

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 
-import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
-
 import { userFromClaims } from '../src/http/auth.js';
+import { capture, until } from './support/log.js';
 import { beginLogin, get, postToken, signIn, startStack, WEB_ORIGIN, type Stack } from './support/stack.js';
 
 // Findings of the outside-in review, one regression test each (see demo-api/README.md).
@@ -33,7 +31,9 @@ function listen(server: Server): Promise<number> {
 function rawRequest(url: string, head: string, body = ''): Promise<{ status: number; headers: string; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(`${head.replace(/\n/g, '\r\n')}Host: ${hostname}\r\nConnection: close\r\n\r\n${body}`));
+    // Host first: a request with more headers than Node keeps must still name its host.
+    const [line, ...fields] = head.split('\n');
+    const socket = connect(Number(port), hostname, () => socket.write(`${line}\r\nHost: ${hostname}\r\nConnection: close\r\n${fields.join('\r\n')}\r\n${body}`));
     let data = '';
     socket.setTimeout(5_000, () => socket.destroy(new Error('no answer')));
     socket.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
@@ -64,26 +64,6 @@ async function fakePdp(answer: (res: import('node:http').ServerResponse, body: s
 }
 
 const PROTECTED = ['/api/chat', '/api/me', '/api/admin/policies'];
-
-/** A logger whose lines (warn and up, or every level) land in `lines`, for assertions. */
-function capture(level = 'trace'): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: pino({ level }, sink), lines };
-}
-
-async function until(condition: () => boolean, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a PDP answer is believed only when it is JSON of a sane size', () => {
   it.each([
@@ -277,5 +257,105 @@ describe('the client or an upstream misbehaving', () => {
       idpShim.closeAllConnections();
       idpShim.close();
     }
+  });
+});
+
+describe('the attack review', () => {
+  it('a second Authorization header after 2,000 others is not lost: the request is refused (431) before auth', async () => {
+    const filler = 'a: 1\n'.repeat(2_000);
+    const answer = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nAuthorization: Bearer ${alice}\n${filler}Authorization: Bearer ${bob}\n`);
+    expect(answer.status).toBe(431);
+    expect(answer.headers).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 431, code: 'too_many_headers' });
+    expect(answer.body).not.toContain('alice');
+    // A request with an ordinary number of headers is served as before.
+    const ordinary = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nAuthorization: Bearer ${alice}\n${'a: 1\n'.repeat(50)}`);
+    expect(ordinary.status).toBe(200);
+  });
+
+  it('X-Request-ID: a valid one is echoed on every answer (401, 403, 404, 503 included) and logged; any other is replaced', async () => {
+    const { logger, lines } = capture();
+    const api = await stack.startApi({}, logger);
+    const withId = (id: string): Record<string, string> => ({ 'x-request-id': id });
+    const answers = [
+      ['401', await get(api, '/api/me', undefined, withId('req-401'))],
+      ['403', await get(api, '/api/admin/policies', bob, withId('req-403'))],
+      ['404', await get(api, '/api/nowhere', alice, withId('req-404'))],
+      ['200', await get(api, '/healthz', undefined, withId('req-200'))],
+    ] as const;
+    for (const [status, answer] of answers) expect({ status: answer.status, id: answer.headers.get('x-request-id') }).toEqual({ status: Number(status), id: `req-${status}` });
+    const probe = createServer();
+    const deadPort = await listen(probe);
+    await new Promise((resolve) => probe.close(resolve));
+    const noPdp = await stack.startApi({ pdpUrl: `http://127.0.0.1:${deadPort}` });
+    const down = await get(noPdp, '/api/me', alice, withId('req-503'));
+    expect({ status: down.status, id: down.headers.get('x-request-id') }).toEqual({ status: 503, id: 'req-503' });
+
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const bad of ['has space', 'x'.repeat(129), '']) {
+      const answer = await get(api, '/api/me', undefined, withId(bad));
+      expect(answer.headers.get('x-request-id')).toMatch(uuid);
+    }
+    const none = await get(api, '/healthz');
+    expect(none.headers.get('x-request-id')).toMatch(uuid);
+    expect(none.headers.get('x-request-id')).not.toBe((await get(api, '/healthz')).headers.get('x-request-id'));
+
+    await until(() => lines.filter((line) => line.includes('"msg":"request"')).length >= 9);
+    const logged = lines.filter((line) => line.includes('"msg":"request"')).map((line) => (JSON.parse(line) as { requestId?: string }).requestId);
+    expect(logged).toEqual(expect.arrayContaining(['req-401', 'req-403', 'req-404', 'req-200', none.headers.get('x-request-id')]));
+    expect(logged.every((id) => typeof id === 'string' && id !== 'has space')).toBe(true);
+  });
+
+  it('a slow client is cut off: head or body trickling past the timeouts closes the connection', async () => {
+    const api = await stack.startApi({ headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const { hostname, port } = new URL(api.url);
+    const trickle = (start: string, drip: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const started = Date.now();
+        const socket = connect(Number(port), hostname, () => socket.write(start));
+        const timer = setInterval(() => socket.writable && socket.write(drip), 100);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(timer);
+          resolve(Date.now() - started);
+        });
+        setTimeout(() => {
+          clearInterval(timer);
+          socket.destroy();
+          reject(new Error('the server kept a slow connection open for 5 s'));
+        }, 5_000);
+      });
+    // The head never ends.
+    expect(await trickle('GET /healthz HTTP/1.1\r\nHost: x\r\n', 'a: 1\r\n')).toBeLessThan(3_000);
+    // The head is complete, the body drips a byte at a time.
+    expect(await trickle(`POST /api/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${alice}\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{`, ' ')).toBeLessThan(3_000);
+  });
+
+  it('API_MAX_CONNECTIONS caps the connections open at once; more are closed as they arrive', async () => {
+    const api = await stack.startApi({ maxConnections: 2 });
+    const { hostname, port } = new URL(api.url);
+    const open = (): Promise<import('node:net').Socket> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => resolve(socket));
+        socket.on('error', reject);
+      });
+    const held = [await open(), await open()];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const third = await open();
+      const closed = await new Promise<boolean>((resolve) => {
+        third.on('close', () => resolve(true));
+        third.on('error', () => undefined);
+        setTimeout(() => resolve(false), 2_000);
+      });
+      third.destroy();
+      expect(closed).toBe(true);
+      expect(held.every((socket) => !socket.destroyed)).toBe(true);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
+    // Once they are gone the API serves again (the server counts them down as they close).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await get(api, '/healthz')).status).toBe(200);
   });
 });

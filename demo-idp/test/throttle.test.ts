@@ -39,7 +39,7 @@ async function expectThrottled(response: Response, lockout: number): Promise<voi
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('sign-in throttling', () => {
+describe('sign-in throttling', { timeout: 30_000 }, () => {
   it('locks a user name after its failures, refuses even the right password without checking it, and lets it in once the lockout has passed', async () => {
     const { idp, checks } = await throttledIdp({ perUser: 3, perAddress: 100, lockout: 2 });
     const form = await openLoginForm(idp.issuer);

@@ -44,9 +44,11 @@ export function createApiProxy(apiUrl, timeoutMs, securityHeaders) {
   /**
    * @param {import('node:http').IncomingMessage} req
    * @param {import('node:http').ServerResponse} res
+   * @param {string} requestId this request's id, sent on to demo-api in place of the caller's
    */
-  return function proxyApi(req, res) {
+  return function proxyApi(req, res, requestId) {
     const headers = withoutHopByHop(req.headers);
+    headers['x-request-id'] = requestId;
     headers['host'] = apiUrl.host;
     headers['x-forwarded-host'] = req.headers.host ?? '';
     headers['x-forwarded-proto'] = 'http';
@@ -64,6 +66,8 @@ export function createApiProxy(apiUrl, timeoutMs, securityHeaders) {
       },
       (upstreamRes) => {
         const responseHeaders = withoutHopByHop(upstreamRes.headers);
+        // This server's request id stays the one answered (demo-api echoes it anyway).
+        delete responseHeaders['x-request-id'];
         // The page's own security headers stay in charge; the API's JSON gets nosniff too.
         responseHeaders['x-content-type-options'] = 'nosniff';
         responseHeaders['referrer-policy'] = securityHeaders['Referrer-Policy'];

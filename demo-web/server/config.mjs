@@ -9,7 +9,27 @@ import { fileURLToPath } from 'node:url';
  * @property {string} root     WEB_ROOT, default dist/demo-web/browser next to this package
  * @property {string[]} formActions  WEB_FORM_ACTION_ORIGINS, extra CSP form-action origins (comma-separated)
  * @property {number} proxyTimeoutMs API_PROXY_TIMEOUT_MS, default 30000
+ * @property {number} headersTimeoutMs WEB_HEADERS_TIMEOUT_MS, default 10000 — time a client has to send the request head
+ * @property {number} requestTimeoutMs WEB_REQUEST_TIMEOUT_MS, default 30000 — time a client has to send the whole request
+ * @property {number} maxConnections WEB_MAX_CONNECTIONS, default 1000 — client connections open at once
  */
+
+/**
+ * An integer setting within [min, max], or its default when unset.
+ * @param {Record<string, string | undefined>} env
+ * @param {string} name
+ * @param {number} fallback
+ * @param {number} min
+ * @param {number} max
+ */
+function intSetting(env, name, fallback, min, max) {
+  const raw = env[name];
+  const value = raw === undefined || raw.trim() === '' ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`${name} must be an integer ${min}-${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
 
 const DEFAULT_ROOT = fileURLToPath(new URL('../dist/demo-web/browser/', import.meta.url));
 
@@ -39,6 +59,10 @@ export function loadConfig(env) {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => new URL(s).origin);
+  const headersTimeoutMs = intSetting(env, 'WEB_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const requestTimeoutMs = intSetting(env, 'WEB_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000);
+  // Node refuses a head timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) throw new TypeError('WEB_HEADERS_TIMEOUT_MS must not exceed WEB_REQUEST_TIMEOUT_MS');
   return Object.freeze({
     host: env['WEB_HOST'] || '127.0.0.1',
     port,
@@ -46,5 +70,8 @@ export function loadConfig(env) {
     root: env['WEB_ROOT'] || DEFAULT_ROOT,
     formActions,
     proxyTimeoutMs: timeout,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections: intSetting(env, 'WEB_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
   });
 }

@@ -2,37 +2,72 @@
 import http from 'node:http';
 import { createApiProxy } from './api-proxy.mjs';
 import { sendProblem } from './problem.mjs';
+import { requestIdOf } from './request-id.mjs';
 import { securityHeaders } from './security-headers.mjs';
 import { createStaticHandler } from './static-files.mjs';
 
 /**
+ * @typedef {object} RequestLine One line of the request log: never the query string, a header value or a body.
+ * @property {string} requestId
+ * @property {string | undefined} method
+ * @property {string} path
+ * @property {number} status
+ * @property {number} ms
+ */
+
+/** @param {RequestLine} line */
+function logToStdout(line) {
+  console.log(JSON.stringify({ level: 30, time: Date.now(), name: 'demo-web', msg: 'request', ...line }));
+}
+
+/**
  * Starts demo-web's server: the production build plus the /api proxy.
  * @param {Readonly<import('./config.mjs').WebConfig>} config
+ * @param {{ log?: (line: RequestLine) => void }} [options] where request log lines go (stdout, as JSON, by default)
  * @returns {Promise<{ url: string, close(): Promise<void> }>}
  */
-export async function startWebServer(config) {
+export async function startWebServer(config, { log = logToStdout } = {}) {
   const headers = securityHeaders(config.formActions);
   const serveStatic = createStaticHandler(config.root, headers);
   const proxyApi = createApiProxy(config.apiUrl, config.proxyTimeoutMs, headers);
 
-  const server = http.createServer((req, res) => {
-    let rawPath;
-    let pathname;
-    try {
-      rawPath = new URL(req.url ?? '/', 'http://placeholder').pathname;
-      pathname = decodeURIComponent(rawPath);
-    } catch {
-      sendProblem(res, 400, 'Bad Request', 'The request path is not valid.', headers);
-      return;
-    }
-    // Routed on the path as sent (not decoded), the same one demo-api will see: `/api%2F..%2Fx`
-    // must not count as /api here and as something else there.
-    if (rawPath === '/api' || rawPath.startsWith('/api/')) {
-      proxyApi(req, res);
-      return;
-    }
-    serveStatic(req, res, pathname).catch(() => sendProblem(res, 500, 'Internal Server Error', 'Could not read the file.', headers));
-  });
+  const server = http.createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node looks for overdue requests this often (30 s by default): a slow client would
+      // otherwise keep its connection up to that much past its timeout.
+      connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+    },
+    (req, res) => {
+      const started = performance.now();
+      // Set before anything can answer, so every response (errors included) carries it; the
+      // proxy passes the same id on to demo-api.
+      const requestId = requestIdOf(req.headers['x-request-id']);
+      res.setHeader('X-Request-ID', requestId);
+      let rawPath = '';
+      res.once('close', () => {
+        log({ requestId, method: req.method, path: rawPath, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      });
+      let pathname;
+      try {
+        rawPath = new URL(req.url ?? '/', 'http://placeholder').pathname;
+        pathname = decodeURIComponent(rawPath);
+      } catch {
+        sendProblem(res, 400, 'Bad Request', 'The request path is not valid.', headers);
+        return;
+      }
+      // Routed on the path as sent (not decoded), the same one demo-api will see: `/api%2F..%2Fx`
+      // must not count as /api here and as something else there.
+      if (rawPath === '/api' || rawPath.startsWith('/api/')) {
+        proxyApi(req, res, requestId);
+        return;
+      }
+      serveStatic(req, res, pathname).catch(() => sendProblem(res, 500, 'Internal Server Error', 'Could not read the file.', headers));
+    },
+  );
+  server.keepAliveTimeout = 5_000;
+  server.maxConnections = config.maxConnections;
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -71,6 +71,8 @@ describe('verified-token cache', () => {
     expect(groupsFromClaims({ groups: null }, 'groups')).toBeUndefined();
     expect(groupsFromClaims({}, 'a.b.c')).toEqual([]);
     // Inherited properties are not claims.
-    expect(groupsFromClaims({}, 'constructor.name')).toEqual([]);
+    expect(groupsFromClaims({ a: {} }, 'a.toString')).toEqual([]);
+    // A prototype segment is refused at start; should one reach here, the token is refused.
+    expect(groupsFromClaims({}, 'constructor.name')).toBeUndefined();
   });
 });

@@ -9,6 +9,24 @@ import type { ApiState, AuthUser } from './state.js';
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_TOKEN_LENGTH = 16 * 1024;
+// JOSE typ values of tokens that are never access tokens: logout tokens, security event tokens,
+// ID tokens. Compared without the optional "application/" prefix (RFC 7515 §4.1.9).
+const NOT_ACCESS_TYP = new Set(['logout+jwt', 'secevent+jwt', 'id_token+jwt']);
+// Claims only ID tokens (nonce) and logout/security event tokens (events) carry.
+const NOT_ACCESS_CLAIMS = ['nonce', 'events'] as const;
+
+/**
+ * The shape of another kind of token, refused even when the typ check is off (JWT_TYP= for
+ * IdPs that do not set at+jwt): an ID token or logout token minted for a client whose id equals
+ * the API audience would otherwise pass as an access token (RFC 8725 §3.11).
+ */
+function otherTokenKind(header: { typ?: string | undefined }, payload: JWTPayload): string | undefined {
+  const typ = header.typ?.toLowerCase().replace(/^application\//, '');
+  if (typ !== undefined && NOT_ACCESS_TYP.has(typ)) return `typ_${typ}`;
+  const claim = NOT_ACCESS_CLAIMS.find((name) => Object.hasOwn(payload, name));
+  return claim ? `claim_${claim}` : undefined;
+}
+
 // Claims that describe the token, not the user: the PDP gets the rest.
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'azp', 'nonce', 'at_hash', 'c_hash', 'sid', 'auth_time']);
 
@@ -57,7 +75,8 @@ export function bearerAuth(config: ApiConfig, keys: JWTVerifyGetKey, exempt: Rea
     if (!match?.[1]) throw new ApiError('token_invalid', 'The access token is not valid.');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], keys, {
+      let protectedHeader: { typ?: string | undefined };
+      ({ payload, protectedHeader } = await jwtVerify(match[1], keys, {
         issuer: config.issuer,
         audience: config.apiAudience,
         algorithms: [...config.jwtAlgorithms],
@@ -65,6 +84,11 @@ export function bearerAuth(config: ApiConfig, keys: JWTVerifyGetKey, exempt: Rea
         requiredClaims: ['sub', 'exp'],
         ...(config.jwtTyp ? { typ: config.jwtTyp } : {}),
       }));
+      const kind = otherTokenKind(protectedHeader, payload);
+      if (kind) {
+        ctx.state.authFailure = `not_an_access_token:${kind}`;
+        throw new ApiError('token_invalid', 'The access token is not valid.');
+      }
     } catch (err) {
       if (err instanceof ApiError) throw err;
       if (err instanceof errors.JWTExpired) throw new ApiError('token_expired', 'The access token has expired; sign in again.');

@@ -18,7 +18,7 @@ export function cors(origins: readonly string[]): Middleware<ApiState> {
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.set('Access-Control-Allow-Credentials', 'true');
       ctx.set('Access-Control-Allow-Methods', 'GET, POST');
-      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Request-ID');
       ctx.set('Access-Control-Max-Age', '600');
       ctx.status = 204;
       return;
@@ -26,7 +26,7 @@ export function cors(origins: readonly string[]): Middleware<ApiState> {
     if (ok) {
       ctx.set('Access-Control-Allow-Origin', origin);
       ctx.set('Access-Control-Allow-Credentials', 'true');
-      ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+      ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate, X-Request-ID');
     }
     await next();
   };

@@ -46,7 +46,7 @@ export function requestLog(logger: Logger): Middleware<ApiState> {
       await next();
     } finally {
       logger.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), sub: ctx.state.user?.sub, authFailure: ctx.state.authFailure },
+        { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started), sub: ctx.state.user?.sub, authFailure: ctx.state.authFailure },
         'request',
       );
     }

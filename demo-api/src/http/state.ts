@@ -12,6 +12,8 @@ export interface AuthUser {
 }
 
 export interface ApiState {
+  /** The X-Request-ID of this request (the caller's, or made up). */
+  requestId?: string;
   user?: AuthUser;
   body?: unknown;
   decision?: PdpDecision;

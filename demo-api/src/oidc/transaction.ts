@@ -21,6 +21,14 @@ export interface Transaction {
 
 export const TXN_COOKIE = 'demo_api_txn';
 
+/**
+ * The cookie's name: with COOKIE_SECURE, `__Host-` makes the browser refuse one set by a
+ * sibling subdomain or over plain http (RFC 6265bis §4.1.3.2), so nobody else can plant it.
+ */
+export function txnCookieName(secure: boolean): string {
+  return secure ? `__Host-${TXN_COOKIE}` : TXN_COOKIE;
+}
+
 export function newTransaction(idp: string, ttlSec: number, now = Math.floor(Date.now() / 1000)): Transaction {
   return { jti: randomToken(16), state: randomToken(24), nonce: randomToken(24), verifier: randomToken(32), idp, created: now, expires: now + ttlSec };
 }

@@ -7,12 +7,12 @@ import type { Logger } from 'pino';
 import type { ApiConfig } from '../config.js';
 import { ApiError } from '../errors.js';
 import { jsonBody } from '../http/body.js';
-import { getCookie, setCookie } from '../http/cookies.js';
+import { getCookies, setCookie } from '../http/cookies.js';
 import type { ApiState } from '../http/state.js';
 import { authorizeUrl, exchangeCode, logoutUrl, verifyIdToken } from '../oidc/client.js';
 import type { OidcDiscovery } from '../oidc/discovery.js';
 import { safeEqual } from '../oidc/random.js';
-import { newTransaction, openTransaction, sealTransaction, TXN_COOKIE, type UsedTransactions } from '../oidc/transaction.js';
+import { newTransaction, openTransaction, sealTransaction, txnCookieName, type UsedTransactions } from '../oidc/transaction.js';
 
 interface TokenRequest {
   code: string;
@@ -51,20 +51,38 @@ function expiresInOf(accessToken: string, given: number | undefined): number {
   return 300;
 }
 
+/**
+ * Where else a planted cookie of the same name may sit: the narrower path the browser sends
+ * ahead of ours on POST /api/token, and the wider one. A `__Host-` cookie can only be at /.
+ */
+function otherCookiePaths(config: ApiConfig): string[] {
+  return config.cookieSecure ? [] : ['/api/token', '/'];
+}
+
 /** GET /api/authorize, POST /api/token, GET /api/logout: the code flow, statelessly. */
 export function addAuthRoutes(router: Router<ApiState>, { config, discovery, keys, usedTransactions, logger }: AuthRouteDeps): void {
+  const txnCookie = txnCookieName(config.cookieSecure);
+
   router.get('/api/authorize', async (ctx) => {
     const endpoints = await discovery.get();
     const txn = newTransaction(config.issuer, config.txnTtlSec);
-    setCookie(ctx, config, TXN_COOKIE, await sealTransaction(txn, config.txnCookieKey), config.txnTtlSec);
+    setCookie(ctx, config, txnCookie, await sealTransaction(txn, config.txnCookieKey), config.txnTtlSec);
     ctx.body = { authorize_url: authorizeUrl(config, endpoints, txn) };
   });
 
   router.post('/api/token', jsonBody(tokenRequestSchema), async (ctx) => {
     const body = ctx.state.body as TokenRequest;
-    const sealed = getCookie(ctx, TXN_COOKIE);
+    const cookies = getCookies(ctx, txnCookie);
     // A transaction is one attempt: the cookie goes whatever the outcome.
-    setCookie(ctx, config, TXN_COOKIE, '', 0);
+    setCookie(ctx, config, txnCookie, '', 0);
+    // Two transactions: someone who can set cookies for this host (another port, a sibling
+    // subdomain) planted theirs to make this browser finish their sign-in. Neither is trusted.
+    if (cookies.length > 1) {
+      for (const path of otherCookiePaths(config)) setCookie(ctx, config, txnCookie, '', 0, path);
+      logger.warn({ cookies: cookies.length }, 'sign-in refused: more than one transaction cookie');
+      throw new ApiError('txn_ambiguous', 'This browser sent more than one sign-in transaction; they were cleared, start again.');
+    }
+    const sealed = cookies[0];
     if (!sealed) throw new ApiError('txn_missing', 'No sign-in in progress in this browser (the cookie is missing or expired); start again.');
     const txn = await openTransaction(sealed, config.txnCookieKey, config.issuer);
     if (!safeEqual(body.state, txn.state)) throw new ApiError('state_mismatch', 'The state does not match this browser\'s sign-in; start again.');

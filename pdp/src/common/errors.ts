@@ -7,6 +7,7 @@
  * An error that wraps another keeps it as `cause` (and says in its own message what failed);
  * {@link messageWithCauses} writes the chain out where a person reads it.
  */
+import type { FieldError, Problem } from '@oracle-ai/contract';
 
 export const errorTable = {
   // Refused requests (the HTTP edge).
@@ -42,10 +43,7 @@ export const errorTable = {
 export type ErrorCode = keyof typeof errorTable;
 
 /** One offending field of a request: where it is (RFC 6901 JSON pointer) and what is wrong. */
-export interface FieldError {
-  pointer: string;
-  detail: string;
-}
+export type { FieldError, Problem };
 
 export interface PdpErrorOptions {
   errors?: FieldError[];
@@ -108,15 +106,6 @@ export class ConfigError extends PdpError {
 export const PROBLEM_TYPE_PREFIX = 'urn:pdp:problem:';
 
 /** The RFC 9457 body for an error code. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail?: string;
-  instance?: string;
-  errors?: FieldError[];
-}
 
 const INTERNAL_DETAIL = 'The request could not be processed.';
 

@@ -3,22 +3,15 @@
  * write through pino's asynchronous destination (sonic-boom), so a decision line never waits
  * for the output, and both go through pino's redaction: one set of paths censors every line.
  */
-import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
+import { LOG_LEVELS, type LogLevel } from '@oracle-ai/contract';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FieldError } from '../common/errors.js';
 import type { DecisionReason } from '../engine/types.js';
 
 export type { Logger } from 'pino';
 
-/** A pino level name, or `silent`. */
-export type LogLevel = LevelWithSilent;
-
-/** pino's levels, most severe first, then `silent` (what `PDP_LOG_LEVEL` accepts). */
-export const LOG_LEVELS: readonly LogLevel[] = Object.freeze([
-  ...Object.entries(pino.levels.values)
-    .sort(([, a], [, b]) => b - a)
-    .map(([name]) => name as LogLevel),
-  'silent' as const,
-]);
+// pino's levels and `silent` (what `PDP_LOG_LEVEL` accepts), shared with the demo services.
+export { LOG_LEVELS, type LogLevel };
 
 /**
  * Always censored, whatever is configured: the service never logs a token on purpose, and

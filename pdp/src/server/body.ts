@@ -188,7 +188,7 @@ export function parseJsonObject(text: string, maxDepth: number): Record<string, 
   }
   if (!isObject(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw new PdpError('invalid_body', `The request body must be a JSON object, not ${kind}.`, { errors: [{ pointer: '', detail: 'must be object' }] });
+    throw new PdpError('invalid_body', `The request body must be a JSON object, not ${kind}.`, { errors: [{ pointer: '', detail: 'must be an object' }] });
   }
   if (text.includes('__proto__') || text.includes('constructor') || text.includes('prototype') || text.includes('\\u')) {
     const pointer = findForbiddenKey(value);

@@ -4,6 +4,7 @@
  * log line and metrics, and return the response object. Shared by /v1/decide, the batch
  * endpoint and AuthZEN, so they cannot drift apart.
  */
+import type { DecisionResponse } from '@oracle-ai/contract';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { decide as engineDecide } from '../engine/decide.js';
 import type { DecisionExplain, DecisionReason, DecisionRequest, DecisionResource, DecisionSubject, Effect } from '../engine/types.js';
@@ -14,16 +15,7 @@ import { tokenFailureMessage, type TokenFailureCode } from '../token/reasons.js'
 import type { TokenVerifier } from '../token/verifier.js';
 
 /** The decision as the API returns it (the `Decision` schema in responses.schema.json). */
-export interface DecisionResponse {
-  decisionId: string;
-  allow: boolean;
-  effect: Effect;
-  reasons: readonly DecisionReason[];
-  revision: string;
-  explain?: DecisionExplain;
-  /** The request's attributes that do not fit schema.json (PDP_SCHEMA_ENFORCE=warn); absent when all fit. */
-  schemaErrors?: readonly FieldError[];
-}
+export type { DecisionResponse };
 
 export interface Clock {
   /** Wall clock, ms since epoch. */

@@ -4,19 +4,16 @@
  * decisions read, so a decision sees the old set or the new one, never a mix; a bad edit
  * leaves the last good set serving and is reported (log, metrics, GET /v1/policies).
  */
+import type { PoliciesView } from '@oracle-ai/contract';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicySet } from '../engine/types.js';
+import type { PolicyError } from '../policy/check.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
 import { messageWithCauses } from '../common/errors.js';
 
-export interface PolicyError {
-  file: string;
-  pointer: string;
-  message: string;
-}
 
 export type LoadPolicies = (dir: string) => Promise<{ ok: true; policySet: PolicySet } | { ok: false; errors: PolicyError[] }>;
 export type CompilePolicies = (set: PolicySet) => CompiledPolicySet;
@@ -39,13 +36,7 @@ export type ReloadResult =
   | { result: 'failure'; errors: PolicyError[] };
 
 /** The body of GET /v1/policies (the `Policies` schema in responses.schema.json). */
-export interface PoliciesView {
-  revision: string | null;
-  loadedAt: string | null;
-  policies: { id: string; resource: string; description?: string; file: string; rules: { id: string; effect: string; actions: string[] }[] }[];
-  roles: string[];
-  lastError: null | { at: string; errors: PolicyError[] };
-}
+export type { PoliciesView };
 
 export class PolicyStore {
   /** The set decisions read. Replaced, never mutated: reading it once per request is atomic. */

@@ -3,18 +3,11 @@
  * against, where the groups claim is, and the verified-token cache. Parsed here, with the
  * reader of whoever assembles the whole configuration, so every problem is reported at once.
  */
-import { FORBIDDEN_KEYS } from '../common/objects.js';
+import { ALLOWED_JWT_ALGORITHMS, claimPathProblem, DEFAULT_JWT_ALGORITHMS } from '@oracle-ai/contract';
 import type { SettingsReader } from '../common/settings.js';
 
-/**
- * Asymmetric JWS algorithms only: `none` and the HMAC family are never accepted, because an
- * HMAC "verified" with a public key is a classic forgery (anyone holds the public key).
- */
-export const ALLOWED_JWT_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-] as const;
-
-const DEFAULT_JWT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+// Asymmetric JWS algorithms only (never `none` or HMAC); the list is shared with demo-api.
+export { ALLOWED_JWT_ALGORITHMS };
 
 export interface JwtConfig {
   /** Expected `iss`; also where discovery is fetched from unless `jwksUrl` is set. */
@@ -64,7 +57,7 @@ export function readTokenSettings(r: SettingsReader, o: TokenOptions): TokenSett
   const groupsClaim = r.nonEmpty(groupsSrc, 'groups');
   // A dot path into the verified claims, read through own properties only; a prototype segment
   // or an empty one (`a..b`) is a typo or an attack on the reader, never a claim name.
-  if (groupsSrc !== undefined && groupsClaim.split('.').some((seg) => seg === '' || FORBIDDEN_KEYS.has(seg))) {
+  if (groupsSrc !== undefined && claimPathProblem(groupsClaim) !== undefined) {
     r.report(groupsSrc.name, `invalid claim path ${JSON.stringify(groupsClaim)} (dot-separated claim names, e.g. groups or realm_access.roles)`);
   }
   return {
@@ -91,7 +84,7 @@ function readJwt(r: SettingsReader, j: TokenOptions['jwt']): Readonly<JwtConfig>
   if (audSrc !== undefined && audience.length === 0) r.report(audSrc.name, 'must name at least one audience');
 
   const algSrc = r.pick<readonly string[]>(['options.jwt.algorithms', j?.algorithms], undefined, 'PDP_JWT_ALGORITHMS');
-  const algorithms = algSrc === undefined ? DEFAULT_JWT_ALGORITHMS : r.list(algSrc);
+  const algorithms = algSrc === undefined ? [...DEFAULT_JWT_ALGORITHMS] : r.list(algSrc);
   if (algSrc !== undefined && algorithms.length === 0) r.report(algSrc.name, 'must name at least one algorithm');
   for (const a of algorithms) {
     if (!(ALLOWED_JWT_ALGORITHMS as readonly string[]).includes(a)) {

@@ -8,7 +8,8 @@
 import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { deepFreeze, ownPath } from '../common/objects.js';
+import { groupsFromClaims } from '@oracle-ai/contract';
+import { deepFreeze } from '../common/objects.js';
 import { messageWithCauses } from '../common/errors.js';
 import type { JwtConfig } from './config.js';
 import type { DecisionSubject } from '../engine/types.js';
@@ -43,18 +44,9 @@ interface CacheEntry {
   expMs: number;
 }
 
-/**
- * Groups from the configured claim: absent is none, one string is one group, an array must hold
- * only strings. Anything else is `undefined`, and the token is refused: silently dropping odd
- * entries could hide a group that a deny rule names (demo-api refuses such tokens the same way).
- */
-export function groupsFromClaims(payload: JWTPayload, groupsClaim: string): string[] | undefined {
-  const v = ownPath(payload, groupsClaim.split('.'));
-  if (v === undefined) return [];
-  if (typeof v === 'string') return v.length > 0 ? [v] : [];
-  if (!Array.isArray(v) || !v.every((g) => typeof g === 'string')) return undefined;
-  return v as string[];
-}
+// Groups follow the one rule demo-api reads them by too (@oracle-ai/contract): absent is none,
+// one string is one group, an array must hold only strings, anything else refuses the token.
+export { groupsFromClaims };
 
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const { jwt, groupsClaim } = options;

@@ -6,16 +6,16 @@ import { RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
 import { MeService } from './me.service';
 import { NoticesService } from './notices.service';
 import { RefusalService } from './refusal.service';
-import { ALICE, BOB, nextRequest, setup } from './testing';
+import { ALICE, AUTHORIZE_URL, BOB, nextRequest, setup } from './testing';
 
 describe('pageGuard', () => {
   it('signed out: starts the login for the page asked for and never shows Forbidden', async () => {
     const { http, leaveTo } = setup();
     const router = TestBed.inject(Router);
     const navigated = router.navigateByUrl('/admin?tab=rules');
-    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'http://127.0.0.1:9000/auth?s=1' });
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: AUTHORIZE_URL });
     await expect(navigated).resolves.toBe(false);
-    expect(leaveTo).toHaveBeenCalledWith('http://127.0.0.1:9000/auth?s=1');
+    expect(leaveTo).toHaveBeenCalledWith(AUTHORIZE_URL);
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/admin?tab=rules');
     expect(router.url).not.toContain('forbidden');
     http.expectNone('/api/me');
@@ -24,7 +24,7 @@ describe('pageGuard', () => {
   it('signed out: the Forbidden page itself also starts a login', async () => {
     const { http } = setup();
     const navigated = TestBed.inject(Router).navigateByUrl('/forbidden');
-    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'http://127.0.0.1:9000/auth' });
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: AUTHORIZE_URL });
     await expect(navigated).resolves.toBe(false);
   });
 
@@ -76,7 +76,7 @@ describe('pageGuard', () => {
     (await nextRequest(http, '/api/me')).flush(null, { status: 401, statusText: 'Unauthorized' });
     await expect(navigated).resolves.toBe(false);
     expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
-    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'http://127.0.0.1:9000/auth' });
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: AUTHORIZE_URL });
     await vi.waitFor(() => expect(leaveTo).toHaveBeenCalled());
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/analytics');
     expect(TestBed.inject(MeService).me()).toBeNull();

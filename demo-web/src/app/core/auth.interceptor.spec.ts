@@ -7,7 +7,7 @@ import { RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
 import { authFlowContext } from './http-context';
 import { MeService } from './me.service';
 import { RefusalService } from './refusal.service';
-import { ALICE, nextRequest, ORIGIN, setup } from './testing';
+import { ALICE, AUTHORIZE_URL, nextRequest, ORIGIN, setup } from './testing';
 
 describe('authInterceptor', () => {
   it.each([
@@ -33,7 +33,7 @@ describe('authInterceptor', () => {
     const done = firstValueFrom(TestBed.inject(HttpClient).get('/api/authorize'));
     const req = http.expectOne('/api/authorize');
     expect(req.request.headers.has('Authorization')).toBe(false);
-    req.flush({ authorize_url: 'http://idp/x' });
+    req.flush({ authorize_url: AUTHORIZE_URL });
     await done;
   });
 
@@ -57,8 +57,8 @@ describe('authInterceptor', () => {
     expect(me.me()).toBeNull();
     const authorize = await nextRequest(http, '/api/authorize');
     expect(authorize.request.headers.has('Authorization')).toBe(false);
-    authorize.flush({ authorize_url: 'http://127.0.0.1:9000/auth?x' });
-    await vi.waitFor(() => expect(leaveTo).toHaveBeenCalledWith('http://127.0.0.1:9000/auth?x'));
+    authorize.flush({ authorize_url: AUTHORIZE_URL });
+    await vi.waitFor(() => expect(leaveTo).toHaveBeenCalledWith(AUTHORIZE_URL));
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/chat?room=1');
   });
 

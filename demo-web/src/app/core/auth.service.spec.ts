@@ -1,10 +1,8 @@
 import { TestBed } from '@angular/core/testing';
 import { describe, expect, it } from 'vitest';
-import { AuthService, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { AuthService, LOGIN_STATE_KEY, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
 import { MeService } from './me.service';
-import { ALICE, nextRequest, setup } from './testing';
-
-const AUTHORIZE_URL = 'http://127.0.0.1:9000/auth?client_id=demo-api&state=s';
+import { ALICE, AUTHORIZE_URL, nextRequest, setup } from './testing';
 
 describe('AuthService', () => {
   it('login remembers the page, asks /api/authorize without a token and leaves for the IdP', async () => {
@@ -17,7 +15,28 @@ describe('AuthService', () => {
     await done;
     expect(leaveTo).toHaveBeenCalledWith(AUTHORIZE_URL);
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBe('/chat?x=1');
+    expect(sessionStorage.getItem(LOGIN_STATE_KEY)).toBe('st');
     expect(auth.leaving()).toBe('login');
+  });
+
+  it('login refuses an authorize_url without a state (the callback could not be bound to this tab)', async () => {
+    const { http, leaveTo } = setup();
+    const done = TestBed.inject(AuthService).login('/');
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: 'http://127.0.0.1:9000/auth?client_id=demo-api' });
+    await expect(done).rejects.toMatchObject({ code: 'unexpected_response' });
+    expect(leaveTo).not.toHaveBeenCalled();
+  });
+
+  it('completeLogin refuses a state this tab did not start, without asking demo-api, and keeps the sign-in under way', async () => {
+    const { http } = setup();
+    const auth = TestBed.inject(AuthService);
+    await expect(auth.completeLogin('attacker-code', 'attacker-state')).rejects.toMatchObject({ code: 'login_not_started_here' });
+    sessionStorage.setItem(LOGIN_STATE_KEY, 'mine');
+    await expect(auth.completeLogin('attacker-code', 'attacker-state')).rejects.toMatchObject({ code: 'login_not_started_here' });
+    await new Promise((r) => setTimeout(r, 20));
+    http.expectNone('/api/token');
+    expect(sessionStorage.getItem(LOGIN_STATE_KEY)).toBe('mine');
+    expect(auth.signedIn()).toBe(false);
   });
 
   it('login refuses an authorize_url that is not http(s)', async () => {
@@ -33,6 +52,7 @@ describe('AuthService', () => {
   it('completeLogin posts code and state, keeps the token in sessionStorage only, loads /api/me and returns to the page first asked for', async () => {
     const { http } = setup();
     sessionStorage.setItem(RETURN_URL_KEY, '/analytics');
+    sessionStorage.setItem(LOGIN_STATE_KEY, 'the-state');
     const auth = TestBed.inject(AuthService);
     const done = auth.completeLogin('the-code', 'the-state');
     const tokenReq = await nextRequest(http, '/api/token');
@@ -46,6 +66,8 @@ describe('AuthService', () => {
     expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-1');
     expect(localStorage.length).toBe(0);
     expect(sessionStorage.getItem(RETURN_URL_KEY)).toBeNull();
+    // A state is good for one callback.
+    expect(sessionStorage.getItem(LOGIN_STATE_KEY)).toBeNull();
     const me = TestBed.inject(MeService);
     expect(me.me()).toEqual(ALICE);
     expect(me.may('chat')).toBe(true);
@@ -55,6 +77,7 @@ describe('AuthService', () => {
   it('completeLogin never returns to another site, whatever was stored', async () => {
     const { http } = setup();
     sessionStorage.setItem(RETURN_URL_KEY, '//evil.example/phish');
+    sessionStorage.setItem(LOGIN_STATE_KEY, 's');
     const done = TestBed.inject(AuthService).completeLogin('c', 's');
     (await nextRequest(http, '/api/token')).flush({ access_token: 'tok' });
     (await nextRequest(http, '/api/me')).flush(ALICE);
@@ -63,6 +86,7 @@ describe('AuthService', () => {
 
   it('completeLogin fails without storing anything when the exchange is refused', async () => {
     const { http } = setup();
+    sessionStorage.setItem(LOGIN_STATE_KEY, 'bad-state');
     const done = TestBed.inject(AuthService).completeLogin('c', 'bad-state');
     (await nextRequest(http, '/api/token')).flush(
       { title: 'Bad Request', status: 400, detail: 'state does not match' },
@@ -75,6 +99,7 @@ describe('AuthService', () => {
 
   it('completeLogin does not loop back to the IdP when the API refuses the brand-new token', async () => {
     const { http, leaveTo } = setup();
+    sessionStorage.setItem(LOGIN_STATE_KEY, 's');
     const auth = TestBed.inject(AuthService);
     const done = auth.completeLogin('c', 's');
     (await nextRequest(http, '/api/token')).flush({ access_token: 'fresh-but-refused' });

@@ -9,6 +9,20 @@ import { isHttpUrl, safeReturnUrl } from './urls';
 
 export const TOKEN_KEY = 'demo-web.access_token';
 export const RETURN_URL_KEY = 'demo-web.return_url';
+/** The `state` of the sign-in this tab sent the user off with (sessionStorage: this tab only). */
+export const LOGIN_STATE_KEY = 'demo-web.login_state';
+
+/**
+ * A callback whose `state` this tab did not send: someone else's sign-in (login CSRF,
+ * RFC 9700 §4.7), a stale tab or a forged link. It is refused before demo-api is asked.
+ */
+export class LoginNotStartedHereError extends Error {
+  readonly code = 'login_not_started_here';
+  constructor() {
+    super('this tab did not start the sign-in the callback belongs to');
+    this.name = 'LoginNotStartedHereError';
+  }
+}
 
 /** The API answered something the app cannot use (e.g. no authorize_url): fail loudly, never guess. */
 export class UnexpectedResponseError extends Error {
@@ -57,6 +71,9 @@ export class AuthService {
       if (!isHttpUrl(body?.authorize_url)) {
         throw new UnexpectedResponseError('demo-api did not return an http(s) authorize_url');
       }
+      const state = new URL(body.authorize_url).searchParams.get('state');
+      if (!state) throw new UnexpectedResponseError('demo-api returned an authorize_url without a state');
+      this.#storage.setItem(LOGIN_STATE_KEY, state);
       this.#leaveTo(body.authorize_url);
     } catch (error) {
       this.#leaving.set(null);
@@ -76,10 +93,16 @@ export class AuthService {
   }
 
   /**
-   * Finishes the code flow: demo-api checks `state` against its transaction cookie and exchanges
-   * the code. Resolves to the app URL the user first asked for.
+   * Finishes the code flow. This tab first checks `state` is the one it sent the user off with
+   * (else {@link LoginNotStartedHereError}, and demo-api is not asked); demo-api then checks it
+   * against its transaction cookie and exchanges the code. Resolves to the app URL the user
+   * first asked for.
    */
   async completeLogin(code: string, state: string): Promise<string> {
+    // A refused callback leaves the stored state alone: a link someone else crafted must not
+    // cancel the sign-in this tab really has under way.
+    if (this.#storage.getItem(LOGIN_STATE_KEY) !== state) throw new LoginNotStartedHereError();
+    this.#storage.removeItem(LOGIN_STATE_KEY);
     const body = await firstValueFrom(
       this.#http.post<TokenResponse>('/api/token', { code, state } satisfies TokenRequest, { context: authFlowContext() }),
     );

@@ -2,7 +2,7 @@ import { provideHttpClient, withInterceptors } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { provideZonelessChangeDetection, type Provider } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
+import { provideRouter, withComponentInputBinding } from '@angular/router';
 import type { MeResponse } from '@oracle-ai/contract';
 import { vi } from 'vitest';
 import { routes } from '../app.routes';
@@ -10,6 +10,9 @@ import { authInterceptor } from './auth.interceptor';
 import { APP_ORIGIN, FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
 
 export const ORIGIN = 'http://127.0.0.1:4200';
+
+/** What /api/authorize answers in these tests: an IdP URL carrying the `state` the tab keeps. */
+export const AUTHORIZE_URL = 'http://127.0.0.1:9000/auth?client_id=demo-api&state=st';
 
 export const ALICE: MeResponse = {
   user: { sub: 'alice', username: 'alice', groups: ['oracle-ai-users'] },
@@ -37,7 +40,8 @@ export function setup(options: { token?: string; providers?: Provider[] } = {}) 
   TestBed.configureTestingModule({
     providers: [
       provideZonelessChangeDetection(),
-      provideRouter(routes),
+      // As in app.config: query parameters bind to page inputs (the Forbidden page's `from`).
+      provideRouter(routes, withComponentInputBinding()),
       provideHttpClient(withInterceptors([authInterceptor])),
       provideHttpClientTesting(),
       { provide: APP_ORIGIN, useValue: ORIGIN },

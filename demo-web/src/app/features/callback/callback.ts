@@ -1,13 +1,38 @@
 import { Component, inject, signal } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
-import { AuthService } from '../../core/auth.service';
+import { AuthService, LoginNotStartedHereError } from '../../core/auth.service';
 import { describeProblem, problemOf } from '../../core/problem';
 
 interface Failure {
   readonly title: string;
+  /** A known error code of the IdP's; an unknown one is not shown (it is text from the URL). */
   readonly code?: string;
   readonly description: string;
 }
+
+/**
+ * What each error an IdP may send back means (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6),
+ * in our words. The callback URL is anyone's to craft, so its `error_description` is never
+ * shown: a link could make this page say whatever its author likes.
+ */
+export const IDP_ERROR_TEXT: Readonly<Record<string, string>> = {
+  access_denied: 'The sign-in was cancelled, or the sign-in server refused it.',
+  login_required: 'The sign-in server needs you to sign in again.',
+  interaction_required: 'The sign-in server needs you to complete a step on its pages.',
+  consent_required: 'The sign-in server needs your consent before it lets this app in.',
+  account_selection_required: 'The sign-in server needs you to choose an account.',
+  invalid_request: 'The sign-in server found the sign-in request malformed.',
+  invalid_scope: 'The sign-in server does not offer what this app asked for.',
+  unauthorized_client: 'The sign-in server does not let this app sign users in this way.',
+  unsupported_response_type: 'The sign-in server does not support the way this app signs in.',
+  server_error: 'The sign-in server had an internal error.',
+  temporarily_unavailable: 'The sign-in server is busy or down for maintenance.',
+};
+
+export const UNKNOWN_IDP_ERROR_TEXT = 'The sign-in server did not say why in terms this app knows.';
+
+export const NOT_STARTED_HERE_TEXT =
+  'This sign-in was not started in this browser tab, so it was not completed: a link or page may have tried to sign you in as someone else. Start the sign-in again from here.';
 
 /** `/auth/callback`: the IdP sends the browser here with `code` and `state`, or with an error. */
 @Component({
@@ -26,10 +51,11 @@ export class Callback {
     const code = params.get('code');
     const state = params.get('state');
     if (idpError) {
+      const known = Object.hasOwn(IDP_ERROR_TEXT, idpError);
       this.failure.set({
         title: 'The sign-in server refused the sign-in',
-        code: idpError,
-        description: params.get('error_description') ?? 'No description was given.',
+        ...(known ? { code: idpError } : {}),
+        description: known ? IDP_ERROR_TEXT[idpError]! : UNKNOWN_IDP_ERROR_TEXT,
       });
     } else if (!code || !state) {
       this.failure.set({
@@ -46,7 +72,8 @@ export class Callback {
       const returnTo = await this.#auth.completeLogin(code, state);
       await this.#router.navigateByUrl(returnTo, { replaceUrl: true });
     } catch (error) {
-      this.failure.set({ title: 'Sign-in could not be completed', description: describeProblem(problemOf(error)) });
+      const description = error instanceof LoginNotStartedHereError ? NOT_STARTED_HERE_TEXT : describeProblem(problemOf(error));
+      this.failure.set({ title: 'Sign-in could not be completed', description });
     }
   }
 

@@ -2,8 +2,16 @@ import { Component, computed, inject, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { MeService } from '../../core/me.service';
 import { RefusalService } from '../../core/refusal.service';
-import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
-import { safeReturnUrl } from '../../core/urls';
+import { ACCESS_HINTS, PAGE_LINKS, type PageLink } from '../../shared/page-links';
+
+/**
+ * The contract's page a `from` names: its path, or a URL under it. Anything else (text someone
+ * put in a link) names nothing and is ignored, so it is never shown.
+ */
+export function pageFrom(from: string | undefined): PageLink | undefined {
+  if (from === undefined) return undefined;
+  return PAGE_LINKS.find((p) => from === p.path || from.startsWith(`${p.path}?`) || from.startsWith(`${p.path}/`));
+}
 
 /** Shown to a signed-in user the PDP refused: who they are, what was refused, whom to ask. */
 @Component({
@@ -19,18 +27,17 @@ export class Forbidden {
   readonly from = input<string | undefined>();
 
   protected readonly refusal = computed(() => {
-    const from = safeReturnUrl(this.from());
+    const page = pageFrom(this.from());
     const last = this.#refusals.last();
-    if (last && (this.from() === undefined || last.url === from)) return last;
-    if (from === '/') return null;
-    // Only a known page maps to a resource; an unknown path is shown as it is, not guessed at.
-    const page = PAGE_LINKS.find((p) => from === p.path || from.startsWith(`${p.path}?`) || from.startsWith(`${p.path}/`));
-    return page ? { url: from, resource: page.resource, action: page.action } : { url: from };
+    // The app's own record of the refusal, when `from` names no page or names the same URL.
+    if (last && (!page || last.url === this.from())) return last;
+    return page ? { url: page.path, resource: page.resource, action: page.action } : null;
   });
 
+  /** Only ever a page label of the contract's, never a URL: the URL is anyone's to write. */
   protected readonly pageLabel = computed(() => {
     const r = this.refusal();
-    return PAGE_LINKS.find((p) => p.path === r?.url || p.resource === r?.resource)?.label ?? r?.url ?? '';
+    return (pageFrom(r?.url) ?? PAGE_LINKS.find((p) => p.resource === r?.resource))?.label ?? 'this page';
   });
 
   /** "chat · read": the resource and action the PDP was asked about. */
