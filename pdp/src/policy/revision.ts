@@ -1,11 +1,11 @@
 /**
  * The revision of a policy set: `sha256:` of a canonical serialisation. Object keys are sorted
  * and policies are ordered by id, so neither key order nor file names nor file order change it;
- * any change to a policy or role (descriptions included) does. The loader drops the editor-only
+ * any change to a policy, a role (descriptions included) or a data file does. The loader drops the editor-only
  * `$schema` key before this runs, so it is not part of a policy's content.
  */
 import { createHash } from 'node:crypto';
-import type { Policy, RoleDefinition } from '../engine/types.js';
+import type { DataFiles, Policy, RoleDefinition } from '../engine/types.js';
 
 /** JSON with object keys sorted at every level; arrays keep their order (rule order is meaningful). */
 export function canonicalJson(value: unknown): string {
@@ -24,8 +24,9 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export function computeRevision(policies: readonly Policy[], roles: Record<string, RoleDefinition>): string {
+/** `data` (the data files by name) is part of the revision when given; without it, a set's revision is what it was before data files existed. */
+export function computeRevision(policies: readonly Policy[], roles: Record<string, RoleDefinition>, data?: DataFiles): string {
   const sorted = [...policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const canonical = canonicalJson({ policies: sorted, roles });
+  const canonical = canonicalJson({ data, policies: sorted, roles });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
 }
