@@ -20,6 +20,9 @@ const USERS = {
   // A legitimate own key that is also an Object.prototype method's name: found as data.
   toString: { roles: ['editor'] },
   '7': { roles: ['editor'] },
+  // Keys a negative or fractional number would name if it were taken as a key: it is not.
+  '-7': { roles: ['editor'] },
+  '7.5': { roles: ['editor'] },
 };
 const GROUPS = { g1: { name: 'Group one' } };
 
