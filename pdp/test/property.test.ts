@@ -57,27 +57,33 @@ const PATHS = [
 ];
 const ROLE_PATHS = PATHS.filter((p) => !p.startsWith('subject.roles'));
 
-/** Data files: users by id (a legitimate `toString` entity among them), groups by name. */
+/** Data files: users by id (a legitimate `toString` entity, and keys a bad number would name, among them), groups by name. */
 const DATA_FILES = ['users', 'groups'];
+const USER_KEYS = [...IDS, 'toString', '0', '-1', '1.5'];
 const entity = fc.record(
   { roles: fc.subarray([...ROLE_NAMES, 'x']), level: leaf, tags: fc.constantFrom(['a', 'b'], 'ab', []), group: fc.constantFrom('g1', 'g2', 'nope', 0), title: fc.constantFrom('r1x', 'r1') },
   { requiredKeys: [] },
 );
+const optionalKeys = <T>(keys: string[], value: fc.Arbitrary<T>) => fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
 const dataArb: fc.Arbitrary<DataFiles> = fc
-  .record({
-    users: fc.dictionary(fc.constantFrom(...IDS, 'toString', '0', 'x', '-1', '1.5'), entity, { maxKeys: 6 }),
-    groups: fc.dictionary(fc.constantFrom(...GROUPS), fc.record({ members: fc.subarray(IDS), level: leaf }, { requiredKeys: [] }), { maxKeys: 4 }),
-  })
+  .record({ users: optionalKeys(USER_KEYS, entity), groups: optionalKeys(GROUPS, fc.record({ members: fc.subarray(IDS), level: leaf }, { requiredKeys: [] })) })
   .map((d) => JSON.parse(JSON.stringify(d)) as DataFiles);
 
-/** A `data` lookup: literal keys and indexes, `var`s, and (once) a nested lookup as a segment. */
+/**
+ * A `data` lookup: an entity key first (literal, a `var` that often holds one, or a nested lookup
+ * of a user's group), then field names, indexes or `var`s. Biased so that lookups find entities
+ * often enough for a wrong value to change decisions.
+ */
 function dataLookupArb(paths: string[]): fc.Arbitrary<unknown> {
   const vars = fc.constantFrom(...paths).map((p) => ({ var: p }));
-  const literalKey = fc.constantFrom<unknown>('roles', 'level', 'tags', 'group', 'members', 'alice', 'bob', 'toString', 'length', 0, 1);
-  const simple = fc.oneof(literalKey, vars);
-  const inner = fc.tuple(fc.constantFrom(...DATA_FILES), fc.array(simple, { minLength: 1, maxLength: 2 })).map(([file, segs]) => ({ data: [file, ...segs] }));
-  const segment = fc.oneof({ weight: 3, arbitrary: simple }, { weight: 1, arbitrary: inner });
-  return fc.tuple(fc.constantFrom(...DATA_FILES), fc.array(segment, { minLength: 1, maxLength: 3 })).map(([file, segs]) => ({ data: [file, ...segs] }));
+  const idVars = fc.constantFrom(...paths.filter((p) => ['subject.id', 'resource.id', 'resource.attributes.owner', 'context.hour', 'subject.claims.level'].includes(p))).map((p) => ({ var: p }));
+  const field = fc.oneof(fc.constantFrom<unknown>('roles', 'level', 'tags', 'group', 'members', 'title', 'toString', 'length', 0, 1), vars);
+  // '' is a valid data key but no valid literal segment: only a var (subject.id "") reaches it.
+  const userKey = fc.oneof(fc.constantFrom<unknown>(...USER_KEYS.filter((k) => k !== '')), idVars);
+  const users = fc.tuple(userKey, fc.array(field, { maxLength: 2 })).map(([key, rest]) => ({ data: ['users', key, ...rest] }));
+  const groupKey = fc.oneof(fc.constantFrom<unknown>(...GROUPS), fc.constant({ data: ['users', { var: 'subject.id' }, 'group'] }));
+  const groups = fc.tuple(groupKey, fc.array(field, { maxLength: 2 })).map(([key, rest]) => ({ data: ['groups', key, ...rest] }));
+  return fc.oneof(users, groups);
 }
 
 function logicArb(paths: string[]): fc.Arbitrary<unknown> {
