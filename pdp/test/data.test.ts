@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { compile } from '../src/engine/compile.js';
 import { decide } from '../src/engine/decide.js';
-import type { CheckedPolicySet, DecisionRequest } from '../src/engine/types.js';
+import type { CheckedPolicySet, DecisionRequest, Policy } from '../src/engine/types.js';
 import { compilePolicySet, InvalidPolicySetError } from '../src/policy/compile.js';
 import { MAX_DATA_FILE_BYTES, MAX_DATA_TOTAL_BYTES } from '../src/policy/data.js';
 import { checkPolicySources, loadPolicies } from '../src/policy/loader.js';
@@ -41,7 +41,7 @@ function loaded(policies: unknown[], options: { roles?: unknown; data?: Record<s
 }
 
 /** One allow rule with this condition, on resource type "doc" and action "read". */
-const allowWhen = (when: unknown) => ({ id: 'doc', resource: 'doc', rules: [{ id: 'r', effect: 'allow', actions: ['read'], when }] });
+const allowWhen = (when: unknown): Policy => ({ id: 'doc', resource: 'doc', rules: [{ id: 'r', effect: 'allow', actions: ['read'], when }] });
 const request = (id: unknown, context: Record<string, unknown> = {}): DecisionRequest => ({ subject: { id } as { id: string }, resource: { type: 'doc' }, action: 'read', context });
 const allows = (set: CheckedPolicySet, req: DecisionRequest): boolean => decide(compile(set), req).allow;
 
