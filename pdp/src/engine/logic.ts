@@ -265,7 +265,8 @@ export function compileLogic(logic: unknown, interned?: Map<string, CompiledLogi
  * the engine turns that into an `evaluation_error` deny.
  */
 export function runLogic(compiled: CompiledLogic, values: unknown[], record?: DataRecorder): boolean {
-  if (compiled.lookups !== null) appendLookups(compiled.lookups, values, record);
+  const lookups = compiled.lookups;
+  if (lookups !== null && lookups !== undefined) appendLookups(lookups, values, record);
   const fast = compiled.fast;
   if (fast !== undefined && fast !== null) return truthy(fast(values));
   return jsonLogic.truthy(jsonLogic.apply(compiled.logic, values));
