@@ -24,6 +24,8 @@ export const MAX_DATA_SEGMENTS = 16;
 const MAX_DATA_NESTING = 4;
 /** Data file names: the part of `data/<name>.json` before the extension. */
 export const DATA_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** {@link DATA_NAME_PATTERN} in words, for every error about a data file's name. */
+export const DATA_NAME_RULE = 'a letter or digit followed by letters, digits, "_" or "-" (at most 64 characters)';
 
 /** Control, format (zero-width, bidi) and separator characters other than the plain space. */
 const INVISIBLE = /(?! )[\p{Cc}\p{Cf}\p{Z}]/u;
@@ -81,7 +83,7 @@ export function checkDataLookup(args: unknown, pointer: string, hooks: DataCheck
   if (typeof file !== 'string') {
     hooks.issue(`${pointer}/0`, 'the data file must be a literal name (a string), so the file it reads is known at load');
   } else if (!DATA_NAME_PATTERN.test(file)) {
-    hooks.issue(`${pointer}/0`, `data file name ${JSON.stringify(file)} must be a letter or digit followed by letters, digits, "_" or "-" (at most 64 characters)`);
+    hooks.issue(`${pointer}/0`, `data file name ${JSON.stringify(file)} must be ${DATA_NAME_RULE}`);
   } else {
     hooks.onFile?.(file, `${pointer}/0`);
   }

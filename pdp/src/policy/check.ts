@@ -6,7 +6,7 @@
  */
 import { escapePointer } from '../common/json-pointer.js';
 import { deepFreeze, isObject } from '../common/objects.js';
-import { DATA_NAME_PATTERN, DATA_OPERATOR } from '../engine/data.js';
+import { DATA_NAME_PATTERN, DATA_NAME_RULE, DATA_OPERATOR } from '../engine/data.js';
 import { checkLogic, type LogicCheckOptions } from '../engine/logic.js';
 import type { CheckedPolicySet, DataFiles, Policy, PolicySet, RoleDefinition } from '../engine/types.js';
 import { checkDataDocuments, DATA_DIR } from './data.js';
@@ -256,7 +256,7 @@ export function checkPolicySet(set: unknown): PolicyError[] {
   if (roles !== undefined && !isObject(roles)) errors.push({ file: '.', pointer: '/roles', message: 'must be an object of role definitions' });
   if (data !== undefined && !isObject(data)) errors.push({ file: '.', pointer: '/data', message: 'must be an object of data files by name' });
   const dataDocs = isObject(data) ? Object.keys(data).map((name) => ({ file: `${DATA_DIR}/${name}`, name, value: data[name] })) : [];
-  for (const { file, name } of dataDocs) if (!DATA_NAME_PATTERN.test(name)) errors.push({ file, pointer: '', message: 'a data file name must be a letter or digit followed by letters, digits, "_" or "-" (at most 64 characters)' });
+  for (const { file, name } of dataDocs) if (!DATA_NAME_PATTERN.test(name)) errors.push({ file, pointer: '', message: `a data file name must be ${DATA_NAME_RULE}` });
   const { names } = checkDataDocuments(dataDocs, errors);
   const docs = Array.isArray(policies) ? policies.map((value: unknown, i) => ({ file: `policies/${i}`, value })) : [];
   checkDocuments(docs, isObject(roles) ? { file: 'roles', value: { roles } } : undefined, errors, names);

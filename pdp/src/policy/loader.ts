@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckedPolicySet } from '../engine/types.js';
 import { checkDocuments, checkedPolicySet, ROLES_FILE, type PolicyDocument, type PolicyError } from './check.js';
+import { DATA_NAME_RULE } from '../engine/data.js';
 import { checkDataDocuments, DATA_DIR, dataNameOf, MAX_DATA_FILE_BYTES, MAX_DATA_TOTAL_BYTES, type DataDocument } from './data.js';
 import { parseJson } from './json.js';
 
@@ -160,7 +161,7 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
   for (const source of sources.data ?? []) {
     const name = dataNameOf(source.file.slice(DATA_DIR.length + 1));
     if (name === null) {
-      errors.push({ file: source.file, pointer: '', message: 'a data file name must be a letter or digit followed by letters, digits, "_" or "-" (at most 64 characters), then ".json"' });
+      errors.push({ file: source.file, pointer: '', message: `a data file name must be ${DATA_NAME_RULE}, then ".json"` });
       continue;
     }
     dataNames.push(name);
