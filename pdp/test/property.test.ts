@@ -1,7 +1,7 @@
 /**
- * Property tests: for random policy sets, roles and requests, the indexed engine decides exactly
- * what a plain reference evaluator (written here, no index, json-logic-js on a sanitised copy of
- * the request) decides; `decide` never throws, whatever it is given; explain never changes a
+ * Property tests: for random policy sets, roles, data files and requests, the indexed engine
+ * decides exactly what a plain reference evaluator (written here, no index, json-logic-js on a
+ * sanitised copy of the request, its own walk of the data files) decides; `decide` never throws, whatever it is given; explain never changes a
  * decision; requests are never mutated.
  */
 import fc from 'fast-check';
@@ -9,7 +9,7 @@ import jsonLogicModule from 'json-logic-js';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/engine/compile.js';
 import { decide } from '../src/engine/decide.js';
-import type { CheckedPolicySet, Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
+import type { CheckedPolicySet, DataFiles, Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { checkPolicySources } from '../src/policy/loader.js';
 
 const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(v: unknown): boolean };
@@ -28,9 +28,9 @@ const matcher = (pool: string[]) =>
     .record({ anyOf: nameList(pool), allOf: nameList(pool) }, { requiredKeys: [] })
     .filter((m) => Object.keys(m).length > 0);
 
-/** Request values, including ones that make json-logic-js operators throw. */
+/** Request values, including ones that make json-logic-js operators throw, and keys a data lookup must not follow. */
 const leaf = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, 1, 5, 10, '', 'x', 'alice', 'bob', '3', ['x', 'y'], []),
+  fc.constantFrom<unknown>(null, true, false, 0, 1, 5, 10, '', 'x', 'alice', 'bob', '3', ['x', 'y'], [], '__proto__', 'constructor', 'toString', 'g1', -1, 1.5),
   fc.constantFrom<unknown>({ toString: 1 }, { indexOf: 1 }, { valueOf: 1, toString: 1 }, {}),
   fc.integer({ min: -5, max: 20 }),
 );
@@ -61,10 +61,40 @@ const PATHS = [
 ];
 const ROLE_PATHS = PATHS.filter((p) => !p.startsWith('subject.roles'));
 
+/** Data files: users by id (a legitimate `toString` entity, and keys a bad number would name, among them), groups by name. */
+const DATA_FILES = ['users', 'groups'];
+const USER_KEYS = [...IDS, 'toString', '0', '-1', '1.5'];
+const entity = fc.record(
+  { roles: fc.subarray([...ROLE_NAMES, 'x']), level: leaf, tags: fc.constantFrom(['a', 'b'], 'ab', []), group: fc.constantFrom('g1', 'g2', 'nope', 0), title: fc.constantFrom('r1x', 'r1') },
+  { requiredKeys: [] },
+);
+const optionalKeys = <T>(keys: string[], value: fc.Arbitrary<T>) => fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
+const dataArb: fc.Arbitrary<DataFiles> = fc
+  .record({ users: optionalKeys(USER_KEYS, entity), groups: optionalKeys(GROUPS, fc.record({ members: fc.subarray(IDS), level: leaf }, { requiredKeys: [] })) })
+  .map((d) => JSON.parse(JSON.stringify(d)) as DataFiles);
+
+/**
+ * A `data` lookup: an entity key first (literal, a `var` that often holds one, or a nested lookup
+ * of a user's group), then field names, indexes or `var`s. Biased so that lookups find entities
+ * often enough for a wrong value to change decisions.
+ */
+function dataLookupArb(paths: string[]): fc.Arbitrary<unknown> {
+  const vars = fc.constantFrom(...paths).map((p) => ({ var: p }));
+  const idVars = fc.constantFrom(...paths.filter((p) => ['subject.id', 'resource.id', 'resource.attributes.owner', 'context.hour', 'subject.claims.level'].includes(p))).map((p) => ({ var: p }));
+  const field = fc.oneof(fc.constantFrom<unknown>('roles', 'level', 'tags', 'group', 'members', 'title', 'toString', 'length', 0, 1), vars);
+  // '' is a valid data key but no valid literal segment: only a var (subject.id "") reaches it.
+  const userKey = fc.oneof(fc.constantFrom<unknown>(...USER_KEYS.filter((k) => k !== '')), idVars);
+  const users = fc.tuple(userKey, fc.array(field, { maxLength: 2 })).map(([key, rest]) => ({ data: ['users', key, ...rest] }));
+  const groupKey = fc.oneof(fc.constantFrom<unknown>(...GROUPS), fc.constant({ data: ['users', { var: 'subject.id' }, 'group'] }));
+  const groups = fc.tuple(groupKey, fc.array(field, { maxLength: 2 })).map(([key, rest]) => ({ data: ['groups', key, ...rest] }));
+  return fc.oneof(users, groups);
+}
+
 function logicArb(paths: string[]): fc.Arbitrary<unknown> {
   const v = fc.oneof(
     fc.constantFrom(...paths).map((p) => ({ var: p })),
     fc.tuple(fc.constantFrom(...paths), literal).map(([p, d]) => ({ var: [p, d] })),
+    dataLookupArb(paths),
   );
   const operand = fc.oneof(v, literal);
   const { expr } = fc.letrec<{ expr: unknown }>((tie) => ({
@@ -114,6 +144,14 @@ const rolesArb: fc.Arbitrary<Record<string, RoleDefinition>> = fc
         .record(
           {
             fromGroups: nameList(GROUPS),
+            fromData: fc.record(
+              {
+                file: fc.constantFrom(...DATA_FILES),
+                path: fc.oneof(fc.constant([{ var: 'subject.id' }, 'roles']), fc.constant([{ var: 'subject.id' }, 'title']), dataLookupArb(ROLE_PATHS).map((d) => (d as { data: unknown[] }).data.slice(1))),
+                value: fc.constantFrom('r1', 'alice', 0),
+              },
+              { requiredKeys: ['file', 'path'] },
+            ),
             when: logicArb(ROLE_PATHS),
             inherits: i === 0 ? fc.constant(undefined) : nameList(ROLE_NAMES.slice(0, i)),
           },
@@ -202,14 +240,55 @@ function actionPaths(logic: unknown): unknown {
   return { var: Array.isArray(args) ? [rename(args[0]), ...args.slice(1).map(actionPaths)] : rename(args) };
 }
 
-const apply = (logic: unknown, data: unknown): boolean => jsonLogic.truthy(jsonLogic.apply(actionPaths(logic), data));
+const apply = (logic: unknown, data: Record<string, unknown>, files: DataFiles): boolean => jsonLogic.truthy(applyWithData(actionPaths(logic), data, files));
 
 const reads = (logic: unknown, prefix: string): boolean => JSON.stringify(logic ?? null).includes(`"${prefix}`);
+
+/**
+ * The data operator as specified: a literal file, then segments (a literal string; a number that is
+ * a non-negative integer, as its decimal string; else the value of a `var` or nested lookup under
+ * the same rule), own properties of objects, arrays and strings only, never a prototype key; null
+ * when anything is absent or unusable.
+ */
+function lookup(files: DataFiles, args: unknown[], request: unknown): unknown {
+  const [file, ...segments] = args as [string, ...unknown[]];
+  let value: unknown = Object.hasOwn(files, file) ? files[file] : null;
+  for (const segment of segments) {
+    let key: unknown = segment;
+    if (typeof segment === 'object' && segment !== null) {
+      key = 'var' in segment ? jsonLogic.apply(segment, request) : lookup(files, (segment as { data: unknown[] }).data, request);
+    }
+    if (typeof key === 'number') key = Number.isInteger(key) && key >= 0 && key <= Number.MAX_SAFE_INTEGER ? String(key) : null;
+    if (typeof key !== 'string' || ['__proto__', 'constructor', 'prototype'].includes(key)) return null;
+    const holder = typeof value === 'string' ? Object(value) : value;
+    if (typeof holder !== 'object' || holder === null || !Object.hasOwn(holder, key)) return null;
+    value = (holder as Record<string, unknown>)[key];
+  }
+  return value === undefined ? null : value;
+}
+
+/** json-logic-js on the request, each `data` lookup replaced by a `var` of its value (json-logic-js knows no `data`). */
+function applyWithData(logic: unknown, request: Record<string, unknown>, files: DataFiles): unknown {
+  let n = 0;
+  const substitute = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(substitute);
+    if (typeof node !== 'object' || node === null) return node;
+    const [op, args] = Object.entries(node)[0] as [string, unknown];
+    if (op === 'data') {
+      const name = `$data${n++}`;
+      request[name] = sanitise(lookup(files, args as unknown[], request));
+      return { var: name };
+    }
+    return { [op]: substitute(args) };
+  };
+  return jsonLogic.apply(substitute(logic), request);
+}
 
 function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | 'effect' | 'reasons'> & { roles: string[] } {
   const req = request as DecisionRequest;
   const groups = Array.isArray(req.subject.groups) ? req.subject.groups : [];
   const data = sanitise({ subject: req.subject, resource: req.resource, $action: req.action, $actionProperties: req.actionProperties, context: req.context }) as Record<string, Record<string, unknown>>;
+  const files: DataFiles = set.data ?? {};
   // The caller's roles never count.
   if (data.subject) data.subject.roles = [];
 
@@ -222,9 +301,14 @@ function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | '
   for (const name of Object.keys(set.roles).sort()) {
     const def = set.roles[name] as RoleDefinition;
     let holds = (def.fromGroups ?? []).some((g) => groups.includes(g));
+    if (!holds && def.fromData !== undefined) {
+      const found = lookup(files, [def.fromData.file, ...def.fromData.path], data);
+      const expected = def.fromData.value ?? name;
+      holds = found === expected || (Array.isArray(found) && found.includes(expected));
+    }
     if (!holds && def.when !== undefined) {
       try {
-        holds = apply(def.when, data);
+        holds = apply(def.when, data, files);
       } catch {
         roleError = true;
       }
@@ -251,7 +335,7 @@ function reference(set: PolicySet, request: unknown): Pick<Decision, 'allow' | '
       else if (rule.when === undefined) outcome = 'applied';
       else {
         try {
-          outcome = apply(rule.when, data) ? 'applied' : 'no';
+          outcome = apply(rule.when, data, files) ? 'applied' : 'no';
         } catch {
           outcome = 'error';
         }
@@ -278,10 +362,11 @@ const withoutMessages = (d: Pick<Decision, 'allow' | 'effect' | 'reasons'>) => (
   reasons: d.reasons.map(({ policy, rule, effect, code }) => ({ policy, rule, effect, ...(code ? { code } : {}) })),
 });
 
-function load(policies: Policy[], roles: Record<string, RoleDefinition>): CheckedPolicySet {
+function load(policies: Policy[], roles: Record<string, RoleDefinition>, data: DataFiles = { users: {}, groups: {} }): CheckedPolicySet {
   const result = checkPolicySources({
     policies: policies.map((p, i) => ({ file: `p${i}.json`, text: JSON.stringify(p) })),
     roles: { file: 'roles.json', text: JSON.stringify({ roles }) },
+    data: Object.entries(data).map(([name, value]) => ({ file: `data/${name}.json`, text: JSON.stringify(value) })),
   });
   if (!result.ok) throw new Error(`generated set refused: ${JSON.stringify(result.errors.slice(0, 3))}`);
   return result.policySet;
@@ -290,8 +375,8 @@ function load(policies: Policy[], roles: Record<string, RoleDefinition>): Checke
 describe('the indexed engine agrees with a reference evaluator', () => {
   it('on random policy sets and requests, with and without explain, never mutating the request', () => {
     fc.assert(
-      fc.property(policiesArb, rolesArb, fc.array(requestArb, { minLength: 1, maxLength: 8 }), (policies, roles, requests) => {
-        const set = load(policies, roles);
+      fc.property(policiesArb, rolesArb, dataArb, fc.array(requestArb, { minLength: 1, maxLength: 8 }), (policies, roles, data, requests) => {
+        const set = load(policies, roles, data);
         const compiled = compile(set);
         for (const request of requests) {
           const before = JSON.stringify(request);
@@ -312,8 +397,8 @@ describe('the indexed engine agrees with a reference evaluator', () => {
   it('and the generator reaches every outcome (so the agreement above means something)', () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(policiesArb, rolesArb, requestArb, (policies, roles, request) => {
-        const d = decide(compile(load(policies, roles)), request as DecisionRequest);
+      fc.property(policiesArb, rolesArb, dataArb, requestArb, (policies, roles, data, request) => {
+        const d = decide(compile(load(policies, roles, data)), request as DecisionRequest);
         seen.add(d.allow ? 'allow' : d.reasons.length === 0 ? 'default-deny' : d.reasons.some((r) => r.code === 'evaluation_error') ? 'error' : 'deny');
       }),
       { numRuns: 300 },

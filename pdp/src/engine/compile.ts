@@ -5,9 +5,10 @@
  * the set. Deny rules and allow rules sit in separate lists so a decision can stop looking at
  * allows as soon as a deny holds.
  */
+import { freezeData } from './data.js';
 import { compileLogic, type CompiledLogic } from './logic.js';
 import { compileRoles, type CompiledRoles } from './roles.js';
-import type { CheckedPolicySet, DecisionReason, Effect, Policy, PolicySet } from './types.js';
+import type { CheckedPolicySet, DataFiles, DecisionReason, Effect, Policy, PolicySet } from './types.js';
 
 export interface CompiledRule {
   /** Position in the policy set (policies in set order, rules in file order); orders reasons. */
@@ -72,6 +73,8 @@ export interface CompiledPolicySet {
 interface Interned {
   logic: Map<string, CompiledLogic>;
   names: Map<string, readonly string[]>;
+  /** The set's data files, bound into each `data` lookup. */
+  data: DataFiles | undefined;
 }
 
 function names(interned: Interned, list: string[] | undefined): readonly string[] | null {
@@ -84,7 +87,7 @@ function names(interned: Interned, list: string[] | undefined): readonly string[
 }
 
 function compileRule(policy: Policy, rule: Policy['rules'][number], seq: number, interned: Interned): CompiledRule {
-  const when = rule.when === undefined ? null : compileLogic(rule.when, interned.logic);
+  const when = rule.when === undefined ? null : compileLogic(rule.when, interned.logic, interned.data);
   const rolesAnyOf = names(interned, rule.subject?.roles?.anyOf);
   const rolesAllOf = names(interned, rule.subject?.roles?.allOf);
   return {
@@ -132,8 +135,10 @@ export function bucketFor(typeIndex: TypeIndex, action: string): Bucket {
  * checker did; see `compilePolicySet` for sets built by hand). A decision never throws.
  */
 export function compile(set: CheckedPolicySet): CompiledPolicySet {
-  const roles: CompiledRoles = compileRoles(set.roles ?? {});
-  const interned: Interned = { logic: new Map(), names: new Map() };
+  // Data is handed in with the set, never read here: the engine stays pure.
+  const data = freezeData(set.data);
+  const roles: CompiledRoles = compileRoles(set.roles ?? {}, data);
+  const interned: Interned = { logic: new Map(), names: new Map(), data };
   const byTypeRules = new Map<string, CompiledRule[]>();
   const wildcardRules: CompiledRule[] = [];
   let seq = 0;

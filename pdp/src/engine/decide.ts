@@ -14,8 +14,9 @@ import { bucketFor, type Bucket, type CompiledPolicySet, type CompiledRule, type
 import { runLogic } from './logic.js';
 import { ownValue } from '../common/objects.js';
 import { resolveValues, type RequestView } from './resolve.js';
+import type { DataRecorder } from './data.js';
 import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
-import type { Decision, DecideOptions, DecisionReason, DecisionRequest, RuleTrace } from './types.js';
+import type { DataRead, Decision, DecideOptions, DecisionReason, DecisionRequest, RuleTrace } from './types.js';
 
 /** Reason codes a decision may carry. */
 export const REASON_CODES = {
@@ -104,11 +105,13 @@ interface Run {
   readonly view: RequestView;
   readonly compiled: CompiledPolicySet;
   derived: DerivedRoles | undefined;
+  /** Explain only: records the data lookups of a role's derivation. */
+  readonly record: ((role: string) => DataRecorder) | undefined;
 }
 
 function rolesOf(run: Run): DerivedRoles {
   if (run.derived === undefined) {
-    run.derived = deriveRoles(run.compiled.index.roles, run.view);
+    run.derived = deriveRoles(run.compiled.index.roles, run.view, run.record);
     run.view.roles = run.derived.roles;
   }
   return run.derived;
@@ -136,7 +139,7 @@ function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
   const bucket: Bucket = bucketFor(typeIndex, view.action);
   const rules = bucket.rules;
   const denyCount = bucket.denyCount;
-  const run: Run = { view, compiled, derived: undefined };
+  const run: Run = { view, compiled, derived: undefined, record: undefined };
 
   let denyReasons: DecisionReason[] | null = null;
   for (let i = 0; i < denyCount; i++) {
@@ -169,7 +172,9 @@ function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decisi
   const decision = decideFast(compiled, view);
   const index = compiled.index;
   const typeIndex = index.byType.get(view.type) ?? index.anyType;
-  const run: Run = { view, compiled, derived: undefined };
+  const reads: DataRead[] = [];
+  const record = (role: string): DataRecorder => (file, path, found) => reads.push({ file, path, found, role });
+  const run: Run = { view, compiled, derived: undefined, record };
   const derived = rolesOf(run);
   const rules: RuleTrace[] = [];
   for (const rule of typeIndex.all) {
@@ -190,7 +195,8 @@ function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decisi
         error = rolesErrorMessage(derived);
       } else {
         try {
-          whenResult = runLogic(rule.when, resolveValues(view, rule.when.paths));
+          const name = `${rule.policy}/${rule.rule}`;
+          whenResult = runLogic(rule.when, resolveValues(view, rule.when.paths), (file, path, found) => reads.push({ file, path, found, rule: name }));
         } catch (err) {
           error = errorMessage(err);
         }
@@ -210,6 +216,7 @@ function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decisi
   }
   decision.explain = { roles: derived.roles, rules };
   if (derived.errors.length > 0) decision.explain.roleErrors = derived.errors;
+  if (reads.length > 0) decision.explain.data = reads;
   return decision;
 }
 

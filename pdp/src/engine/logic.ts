@@ -15,6 +15,8 @@ import { escapePointer } from '../common/json-pointer.js';
 import { didYouMean } from '../common/did-you-mean.js';
 import { deepFreeze, FORBIDDEN_KEYS, isObject } from '../common/objects.js';
 import { describePath } from './request-model.js';
+import { appendLookups, checkDataLookup, compileDataLookup, DATA_OPERATOR, lookupKey, type DataLookup, type DataRecorder } from './data.js';
+import type { DataFiles } from './types.js';
 
 /** json-logic-js's functions, typed as we use them. */
 interface JsonLogicApi {
@@ -37,8 +39,8 @@ export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
   '>', '>=', '<', '<=', '+', '-', '*', '/', '%', 'min', 'max',
   // strings and arrays
   'in', 'cat', 'substr', 'merge',
-  // data, resolved by the engine (own properties only)
-  'var',
+  // data, resolved by the engine (own properties only): the request's, and the data files' (data.ts)
+  'var', DATA_OPERATOR,
 ]);
 
 /** Where a `var` path may start: the four parts of a decision request. */
@@ -65,6 +67,8 @@ export interface LogicIssue {
 export interface LogicCheckOptions {
   /** Role conditions run before roles exist, so they may not read `subject.roles`. */
   forbidSubjectRoles?: boolean;
+  /** Called with each `data` operation's literal file name and its pointer (the caller knows which files exist). */
+  onDataFile?: (name: string, pointer: string) => void;
 }
 
 function literalKind(value: unknown): string {
@@ -153,6 +157,11 @@ export function checkLogic(logic: unknown, options: LogicCheckOptions = {}): Log
       checkVar(args, opPointer, depth);
       return;
     }
+    if (op === DATA_OPERATOR) {
+      const hooks = { checkVar: (a: unknown, p: string) => checkVar(a, p, depth + 1), issue: (p: string, message: string) => issues.push({ pointer: p, message }), onFile: options.onDataFile };
+      checkDataLookup(args, opPointer, hooks);
+      return;
+    }
     if (Array.isArray(args)) {
       args.forEach((arg, i) => walk(arg, `${opPointer}/${i}`, depth + 1));
     } else {
@@ -192,6 +201,8 @@ export interface CompiledLogic {
   readonly logic: unknown;
   readonly paths: readonly VarPath[];
   readonly readsRoles: boolean;
+  /** `data` lookups, whose values follow the paths' in the value slots; null when there are none. */
+  readonly lookups: readonly DataLookup[] | null;
   /** The same evaluation as closures, for the common operators (see {@link compileFast}); else null. */
   readonly fast?: FastLogic | null;
 }
@@ -201,18 +212,22 @@ export interface CompiledLogic {
  * expression must be one `checkLogic` accepts: the policy checker ran it before the set reached
  * the engine, so it is not checked again here.
  */
-export function compileLogic(logic: unknown, interned?: Map<string, CompiledLogic>): CompiledLogic {
+export function compileLogic(logic: unknown, interned?: Map<string, CompiledLogic>, data?: DataFiles): CompiledLogic {
   const paths: VarPath[] = [];
   const indexOf = new Map<string, number>();
+  const lookups: DataLookup[] = [];
+  /** Each `data` node's replacement, numbered once every path has its slot (lookups come after the paths). */
+  const lookupNodes: [{ var: string }, number][] = [];
   const rewritten = rewrite(logic);
+  for (const [node, n] of lookupNodes) node.var = String(paths.length + n);
   // Policies written from a template share their conditions: one shared (frozen) object per
   // distinct condition keeps a large set small and its hot data in cache. The key must be
   // unambiguous: paths may contain any character (a newline included), so they are JSON-encoded,
   // never joined with a separator, or two different conditions could share one compiled form.
-  const key = interned === undefined ? '' : JSON.stringify([rewritten, paths.map((p) => p.path)]);
+  const key = interned === undefined ? '' : JSON.stringify([rewritten, paths.map((p) => p.path), lookups.map(lookupKey)]);
   const existing = interned?.get(key);
   if (existing !== undefined) return existing;
-  const compiled: CompiledLogic = deepFreeze({ logic: rewritten, paths, readsRoles: paths.some((p) => p.derivedRoles), fast: compileFast(rewritten) });
+  const compiled: CompiledLogic = deepFreeze({ logic: rewritten, paths, readsRoles: paths.some((p) => p.derivedRoles), lookups: lookups.length > 0 ? lookups : null, fast: compileFast(rewritten) });
   interned?.set(key, compiled);
   return compiled;
 
@@ -238,16 +253,23 @@ export function compileLogic(logic: unknown, interned?: Map<string, CompiledLogi
       }
       return { var: slot(args as string) };
     }
+    if (op === DATA_OPERATOR) {
+      const node = { var: '' };
+      lookupNodes.push([node, compileDataLookup(args, (path) => Number(slot(path)), data, lookups)]);
+      return node;
+    }
     return { [op]: Array.isArray(args) ? args.map(rewrite) : rewrite(args) };
   }
 }
 
 /**
  * Runs a compiled expression on already-resolved values (an array, so json-logic-js's `var "<n>"`
- * reads an own element). Returns json-logic truthiness. Throws whatever json-logic-js throws;
+ * reads an own element), after appending its `data` lookups' values to them. Returns json-logic truthiness. Throws whatever json-logic-js throws;
  * the engine turns that into an `evaluation_error` deny.
  */
-export function runLogic(compiled: CompiledLogic, values: unknown[]): boolean {
+export function runLogic(compiled: CompiledLogic, values: unknown[], record?: DataRecorder): boolean {
+  const lookups = compiled.lookups;
+  if (lookups !== null && lookups !== undefined) appendLookups(lookups, values, record);
   const fast = compiled.fast;
   if (fast !== undefined && fast !== null) return truthy(fast(values));
   return jsonLogic.truthy(jsonLogic.apply(compiled.logic, values));

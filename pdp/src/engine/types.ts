@@ -31,9 +31,21 @@ export interface Policy {
   rules: Rule[];
 }
 
+/**
+ * A role granted from a data file: the value at `data/<file>.json` › path (each segment a literal
+ * key or index, a `var`, or a nested `data` lookup) is `value` (default: the role's name) or an
+ * array that contains it.
+ */
+export interface FromData {
+  file: string;
+  path: JsonLogic[];
+  value?: string | number | boolean;
+}
+
 export interface RoleDefinition {
   description?: string;
   fromGroups?: string[];
+  fromData?: FromData;
   when?: JsonLogic;
   inherits?: string[];
 }
@@ -62,6 +74,8 @@ export interface AttributeSchema {
   /** When absent, action properties are not checked. */
   actionProperties?: AttributeSet;
 }
+/** The set's data files (`data/<name>.json`): entities by key, read by the `data` operator and `fromData`. */
+export type DataFiles = Record<string, Record<string, unknown>>;
 
 /** A policy set: every policy, the roles, and the set's revision. */
 export interface PolicySet {
@@ -73,6 +87,8 @@ export interface PolicySet {
   revision: string;
   /** The file each policy came from, by policy id (for reports; not part of the revision). */
   sources?: Record<string, string>;
+  /** Data files by name (part of the revision); absent when the set has none. */
+  data?: DataFiles;
 }
 
 declare const checked: unique symbol;
@@ -135,10 +151,23 @@ export interface RuleTrace {
   error?: string;
 }
 
+/** One data lookup made while explaining a decision, and for which role or rule. */
+export interface DataRead {
+  file: string;
+  /** The keys looked up, in order; null for a segment that was not a usable key (absent, not a string or index, or forbidden). */
+  path: (string | null)[];
+  found: boolean;
+  role?: string;
+  /** `<policy>/<rule>`. */
+  rule?: string;
+}
+
 export interface DecisionExplain {
   /** Roles the subject holds after derivation and inheritance, sorted. */
   roles: string[];
   rules: RuleTrace[];
+  /** Data entries read by role derivation and the rules' conditions (present only when some were). */
+  data?: DataRead[];
   /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
   roleErrors?: { role: string; message: string }[];
 }

@@ -7,11 +7,13 @@
  */
 import { escapePointer } from '../common/json-pointer.js';
 import { deepFreeze, isObject } from '../common/objects.js';
+import { DATA_NAME_PATTERN, DATA_NAME_RULE, DATA_OPERATOR } from '../engine/data.js';
 import { checkLogic, type LogicCheckOptions } from '../engine/logic.js';
-import type { AttributeSchema, CheckedPolicySet, Policy, PolicySet, RoleDefinition } from '../engine/types.js';
+import type { AttributeSchema, CheckedPolicySet, DataFiles, Policy, PolicySet, RoleDefinition } from '../engine/types.js';
 import { checkAttributeSchema, checkConditionAgainstSchema, checkResourceType, type SchemaScope } from './attribute-schema.js';
+import { checkDataDocuments, DATA_DIR } from './data.js';
 import { computeRevision } from './revision.js';
-import { getValidators, schemaIssues } from './schemas.js';
+import { closestName, getValidators, schemaIssues } from './schemas.js';
 
 /** One problem in a policy set. `file` is relative to the policy directory; `pointer` is RFC 6901. */
 export interface PolicyError {
@@ -56,12 +58,14 @@ export function checkDocuments(
   rolesDoc: PolicyDocument | null | undefined,
   errors: PolicyError[],
   schemaDoc?: PolicyDocument | null,
+  dataNames: readonly string[] = [],
 ): CheckedDocuments {
   const schema = schemaDoc === undefined ? undefined : schemaDoc === null ? null : checkSchemaDocument(schemaDoc, errors);
   // A broken schema is reported as such; the policies are then checked without it.
   const scopeOf = (resource: unknown): SchemaScope | null =>
     isObject(schema) ? { schema, resource: typeof resource === 'string' && resource !== '*' ? resource : null } : null;
   const validate = getValidators().policy;
+  const dataRefs = new DataReferences(dataNames, errors);
   const policies: Policy[] = [];
   const sourceOf = new Map<string, string>();
   const policyIdsLower = new Map<string, { id: string; file: string }>();
@@ -97,7 +101,7 @@ export function checkDocuments(
         else if (first.id === rule.id) errors.push({ file, pointer: `/rules/${i}/id`, message: `duplicate rule id "${rule.id}" (also /rules/${first.index})` });
         else errors.push({ file, pointer: `/rules/${i}/id`, message: `rule id "${rule.id}" differs from "${first.id}" (/rules/${first.index}) only in case` });
       }
-      if (rule.when !== undefined) checkCondition(rule.when, {}, scope, file, `/rules/${i}/when`, errors);
+      if (rule.when !== undefined) checkCondition(rule.when, dataRefs.options(file, `/rules/${i}/when`), scope, file, `/rules/${i}/when`, errors);
       const roles = isObject(rule.subject) ? rule.subject.roles : undefined;
       for (const kind of ['anyOf', 'allOf'] as const) {
         const names = isObject(roles) ? roles[kind] : undefined;
@@ -110,7 +114,7 @@ export function checkDocuments(
     if (valid) policies.push(toPolicy(doc));
   }
 
-  const roles = rolesDoc === undefined ? {} : rolesDoc === null ? null : checkRoles(rolesDoc, scopeOf(null), errors);
+  const roles = rolesDoc === undefined ? {} : rolesDoc === null ? null : checkRoles(rolesDoc, scopeOf(null), errors, dataRefs);
   if (roles !== null) {
     for (const ref of roleRefs) {
       if (!Object.hasOwn(roles, ref.role)) {
@@ -147,12 +151,11 @@ function toPolicy(doc: Record<string, unknown>): Policy {
  * references against. The checks beyond the schema run on every well-formed role even when the
  * schema failed elsewhere.
  */
-function checkRoles({ file, value: doc }: PolicyDocument, scope: SchemaScope | null, errors: PolicyError[]): Record<string, RoleDefinition> | null {
+function checkRoles({ file, value: doc }: PolicyDocument, scope: SchemaScope | null, errors: PolicyError[], dataRefs: DataReferences): Record<string, RoleDefinition> | null {
   const validate = getValidators().roles;
   if (!validate(doc)) for (const issue of schemaIssues(validate.errors)) errors.push({ file, ...issue });
   if (!isObject(doc) || !isObject(doc.roles)) return null;
   const roles = doc.roles;
-  const logicOptions: LogicCheckOptions = { forbidSubjectRoles: true };
   const lowerCase = new Map<string, string>();
   for (const name of Object.keys(roles)) {
     const base = `/roles/${escapePointer(name)}`;
@@ -161,7 +164,8 @@ function checkRoles({ file, value: doc }: PolicyDocument, scope: SchemaScope | n
     else lowerCase.set(name.toLowerCase(), name);
     const role = roles[name];
     if (!isObject(role)) continue;
-    if (role.when !== undefined) checkCondition(role.when, logicOptions, scope, file, `${base}/when`, errors);
+    if (role.when !== undefined) checkCondition(role.when, { forbidSubjectRoles: true, ...dataRefs.options(file, `${base}/when`) }, scope, file, `${base}/when`, errors);
+    if (isObject(role.fromData) && Array.isArray(role.fromData.path)) checkFromData(file, `${base}/fromData`, role.fromData, errors, dataRefs);
     for (const { parent, index } of inheritsOf(role)) {
       if (!Object.hasOwn(roles, parent)) errors.push({ file, pointer: `${base}/inherits/${index}`, message: `inherits unknown role "${parent}"` });
     }
@@ -170,6 +174,40 @@ function checkRoles({ file, value: doc }: PolicyDocument, scope: SchemaScope | n
     errors.push({ file, pointer: `/roles/${escapePointer(cycle.role)}/inherits/${cycle.index}`, message: `role inheritance cycle: ${cycle.path.join(' -> ')}` });
   }
   return roles as Record<string, RoleDefinition>;
+}
+
+/**
+ * Checks `fromData` as the `data` operation it stands for (the same checks as in a condition, so
+ * its `var`s are checked like every other), with pointers into `fromData`. The schema checked its
+ * shape.
+ */
+function checkFromData(file: string, base: string, fromData: Record<string, unknown>, errors: PolicyError[], dataRefs: DataReferences): void {
+  const at = (pointer: string): string =>
+    pointer.replace(/^\/data\/(\d+)/, (_m, i: string) => (i === '0' ? `${base}/file` : `${base}/path/${Number(i) - 1}`)).replace(/^\/data$/, base);
+  const options: LogicCheckOptions = { forbidSubjectRoles: true, onDataFile: (name, pointer) => dataRefs.add(file, at(pointer), name) };
+  for (const issue of checkLogic({ [DATA_OPERATOR]: [fromData.file, ...(fromData.path as unknown[])] }, options)) {
+    errors.push({ file, pointer: at(issue.pointer), message: issue.message });
+  }
+}
+
+/** The data files a set's `data` operations and `fromData` name must exist: each reference is checked as it is found. */
+class DataReferences {
+  constructor(
+    private readonly names: readonly string[],
+    private readonly errors: PolicyError[],
+  ) {}
+
+  /** checkLogic options that check each data file named in an expression at `base` of `file`. */
+  options(file: string, base: string): LogicCheckOptions {
+    return { onDataFile: (name, pointer) => this.add(file, `${base}${pointer}`, name) };
+  }
+
+  add(file: string, pointer: string, name: string): void {
+    if (this.names.includes(name)) return;
+    const guess = closestName(name, this.names);
+    const known = this.names.length === 0 ? `there is no ${DATA_DIR}/ directory or it holds no *.json` : `${DATA_DIR}/ holds ${this.names.join(', ')}`;
+    this.errors.push({ file, pointer, message: `unknown data file "${name}" (${known})${guess !== undefined ? `; did you mean "${guess}"?` : ''}` });
+  }
 }
 
 /** A role's inherited role names that are strings, with their index (whatever else the schema said). */
@@ -216,13 +254,22 @@ export function isCheckedPolicySet(set: unknown): set is CheckedPolicySet {
   return typeof set === 'object' && set !== null && checkedSets.has(set);
 }
 
-/** The checked policies, roles and schema as a frozen policy set, policies ordered by id. */
-export function checkedPolicySet({ policies, roles, sourceOf, schema }: CheckedDocuments & { roles: Record<string, RoleDefinition>; schema: AttributeSchema | undefined }): CheckedPolicySet {
+/** The checked policies, roles, schema and data as a frozen policy set, policies ordered by id. */
+export function checkedPolicySet({ policies, roles, sourceOf, schema, data }: CheckedDocuments & { roles: Record<string, RoleDefinition>; schema: AttributeSchema | undefined; data?: DataFiles }): CheckedPolicySet {
   const sorted = [...policies].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const sources: Record<string, string> = {};
   for (const p of sorted) sources[p.id] = sourceOf.get(p.id) as string;
-  const revision = computeRevision(sorted, roles, schema);
-  const set = deepFreeze(schema === undefined ? { policies: sorted, roles, revision, sources } : { policies: sorted, roles, schema, revision, sources });
+  // A set without a schema or data files keeps the revision (and shape) it had before they existed.
+  const withData = data !== undefined && Object.keys(data).length > 0 ? data : undefined;
+  const revision = computeRevision(sorted, roles, { schema, data: withData });
+  const set = deepFreeze({
+    policies: sorted,
+    roles,
+    ...(schema === undefined ? {} : { schema }),
+    revision,
+    sources,
+    ...(withData === undefined ? {} : { data: withData }),
+  });
   checkedSets.add(set);
   return set as CheckedPolicySet;
 }
@@ -234,11 +281,15 @@ export function checkedPolicySet({ policies, roles, sourceOf, schema }: CheckedD
 export function checkPolicySet(set: unknown): PolicyError[] {
   const errors: PolicyError[] = [];
   if (!isObject(set)) return [{ file: '.', pointer: '', message: 'a policy set must be an object with policies, roles and revision' }];
-  const { policies, roles, revision, schema } = set as Partial<Record<keyof PolicySet, unknown>>;
+  const { policies, roles, revision, schema, data } = set as Partial<Record<keyof PolicySet, unknown>>;
   if (typeof revision !== 'string') errors.push({ file: '.', pointer: '/revision', message: 'must be a string' });
   if (!Array.isArray(policies)) errors.push({ file: '.', pointer: '/policies', message: 'must be an array of policies' });
   if (roles !== undefined && !isObject(roles)) errors.push({ file: '.', pointer: '/roles', message: 'must be an object of role definitions' });
+  if (data !== undefined && !isObject(data)) errors.push({ file: '.', pointer: '/data', message: 'must be an object of data files by name' });
+  const dataDocs = isObject(data) ? Object.keys(data).map((name) => ({ file: `${DATA_DIR}/${name}`, name, value: data[name] })) : [];
+  for (const { file, name } of dataDocs) if (!DATA_NAME_PATTERN.test(name)) errors.push({ file, pointer: '', message: `a data file name must be ${DATA_NAME_RULE}` });
+  const { names } = checkDataDocuments(dataDocs, errors);
   const docs = Array.isArray(policies) ? policies.map((value: unknown, i) => ({ file: `policies/${i}`, value })) : [];
-  checkDocuments(docs, isObject(roles) ? { file: 'roles', value: { roles } } : undefined, errors, schema === undefined ? undefined : { file: 'schema', value: schema });
+  checkDocuments(docs, isObject(roles) ? { file: 'roles', value: { roles } } : undefined, errors, schema === undefined ? undefined : { file: 'schema', value: schema }, names);
   return errors;
 }

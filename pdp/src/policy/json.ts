@@ -93,13 +93,19 @@ export function scanJson(text: string): { duplicates: JsonIssue[]; errorAt: numb
     if (text[i] !== '"') fail();
     const start = i;
     i++;
-    while (i < text.length && text[i] !== '"') {
-      const code = text.charCodeAt(i);
+    let escaped = false;
+    for (let code = text.charCodeAt(i); i < text.length && code !== 0x22; code = text.charCodeAt(i)) {
       if (code < 0x20) fail();
-      i += text[i] === '\\' ? 2 : 1;
+      if (code === 0x5c) {
+        escaped = true;
+        i += 2;
+      } else i++;
     }
     if (i >= text.length) fail();
     i++;
+    // Without an escape a JSON string is its own text: no JSON.parse per string (a data file of
+    // 100,000 users holds a million of them).
+    if (!escaped) return text.slice(start + 1, i - 1);
     try {
       return JSON.parse(text.slice(start, i)) as string;
     } catch {

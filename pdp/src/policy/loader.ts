@@ -1,12 +1,15 @@
 /**
  * Loading a policy directory: `DIR/*.json` are policies, `DIR/roles.json` (optional) the roles,
- * `DIR/schema.json` (optional) the attribute schema, `DIR/tests/` is ignored here. The result is a whole valid policy set or every error found
+ * `DIR/schema.json` (optional) the attribute schema, `DIR/data/*.json` (optional) the data files,
+ * `DIR/tests/` is ignored here. The result is a whole valid policy set or every error found
  * (file relative to DIR, JSON pointer, message); the loader never stops at the first one.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckedPolicySet } from '../engine/types.js';
 import { checkDocuments, checkedPolicySet, ROLES_FILE, type PolicyDocument, type PolicyError } from './check.js';
+import { DATA_NAME_RULE } from '../engine/data.js';
+import { checkDataDocuments, DATA_DIR, dataNameOf, MAX_DATA_FILE_BYTES, MAX_DATA_TOTAL_BYTES, type DataDocument } from './data.js';
 import { parseJson } from './json.js';
 import { SCHEMA_FILE } from './attribute-schema.js';
 import { requestCheckFor } from './request-attributes.js';
@@ -28,6 +31,8 @@ export interface PolicySources {
   policies: SourceFile[];
   roles?: SourceFile;
   schema?: SourceFile;
+  /** Data files, each named `data/<name>.json`. */
+  data?: SourceFile[];
 }
 
 /**
@@ -48,7 +53,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * dot-file, another extension). `X.JSON`, and a directory named `X.json`, are errors rather than
  * skipped: a deny policy saved under such a name would otherwise be silently left out of the set.
  */
-export async function readJsonEntry(dir: string, name: string): Promise<{ text: string } | { error: string } | null> {
+export async function readJsonEntry(dir: string, name: string, maxBytes = MAX_FILE_BYTES, limitNote = ''): Promise<{ text: string } | { error: string } | null> {
   if (name.startsWith('.') || !name.toLowerCase().endsWith('.json')) return null;
   const path = join(dir, name);
   try {
@@ -56,9 +61,9 @@ export async function readJsonEntry(dir: string, name: string): Promise<{ text: 
     // A directory (or FIFO, socket…) named *.json is an error, not skipped: `chat.json/` left
     // behind by a bad copy would otherwise drop the chat policy, deny rules included, in silence.
     // Never read: a FIFO would block the reload forever.
-    if (!info.isFile()) return { error: `not a regular file (${info.isDirectory() ? 'a directory' : 'a special file'}); a policy must be a file` };
+    if (!info.isFile()) return { error: `not a regular file (${info.isDirectory() ? 'a directory' : 'a special file'}); only regular files are read` };
     if (!name.endsWith('.json')) return { error: 'the extension must be ".json" in lower case, or the file is not read' };
-    if (info.size > MAX_FILE_BYTES) return { error: `file too large (${info.size} bytes; at most ${MAX_FILE_BYTES})` };
+    if (info.size > maxBytes) return { error: `file too large (${info.size} bytes; at most ${maxBytes}${limitNote})` };
     const bytes = await readFile(path);
     try {
       return { text: UTF8.decode(bytes) };
@@ -72,6 +77,39 @@ export async function readJsonEntry(dir: string, name: string): Promise<{ text: 
 
 function byFile(a: PolicyError, b: PolicyError): number {
   return a.file < b.file ? -1 : a.file > b.file ? 1 : 0;
+}
+
+/**
+ * Reads `DIR/data/*.json` (dot-files and other extensions skipped, as in DIR), each file within its
+ * own limit and all of them within one budget, checked before a file is read.
+ */
+async function readDataDir(dataDir: string, errors: PolicyError[]): Promise<SourceFile[]> {
+  const files: SourceFile[] = [];
+  let names: string[];
+  try {
+    const info = await stat(dataDir);
+    if (!info.isDirectory()) {
+      errors.push({ file: DATA_DIR, pointer: '', message: `${DATA_DIR} must be a directory of JSON data files` });
+      return files;
+    }
+    names = (await readdir(dataDir)).sort();
+  } catch (err) {
+    errors.push({ file: DATA_DIR, pointer: '', message: `cannot read directory (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+    return files;
+  }
+  let budget = MAX_DATA_TOTAL_BYTES;
+  for (const name of names) {
+    const file = `${DATA_DIR}/${name}`;
+    const maxBytes = Math.min(MAX_DATA_FILE_BYTES, budget);
+    const read = await readJsonEntry(dataDir, name, maxBytes, maxBytes < MAX_DATA_FILE_BYTES ? ` left of the ${MAX_DATA_TOTAL_BYTES} bytes all data files may weigh together` : '');
+    if (read === null) continue;
+    if ('error' in read) errors.push({ file, pointer: '', message: read.error });
+    else {
+      files.push({ file, text: read.text });
+      budget -= Buffer.byteLength(read.text);
+    }
+  }
+  return files;
 }
 
 /** Reads DIR and checks it whole. I/O errors are reported like any other error, never thrown. */
@@ -98,6 +136,7 @@ export async function loadPolicies(dir: string): Promise<LoadResult> {
     else if (name === SCHEMA_FILE) sources.schema = file;
     else sources.policies.push(file);
   }
+  if (names.includes(DATA_DIR)) sources.data = await readDataDir(join(dir, DATA_DIR), errors);
   const result = checkPolicySources(sources);
   if (errors.length === 0) return result;
   return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)].sort(byFile) };
@@ -122,11 +161,25 @@ export function checkPolicySources(sources: PolicySources): LoadResult {
   const policyDocs = sources.policies.flatMap((source) => parse(source) ?? []);
   // A roles.json that is not JSON (null) leaves nothing to check role references against.
   const rolesDoc = sources.roles === undefined ? undefined : (parse(sources.roles) ?? null);
+  // Every data file's name counts as known, a broken one's too: its own errors say what is wrong.
+  const dataNames: string[] = [];
+  const dataDocs: DataDocument[] = [];
+  for (const source of sources.data ?? []) {
+    const name = dataNameOf(source.file.slice(DATA_DIR.length + 1));
+    if (name === null) {
+      errors.push({ file: source.file, pointer: '', message: `a data file name must be ${DATA_NAME_RULE}, then ".json"` });
+      continue;
+    }
+    dataNames.push(name);
+    const doc = parse(source);
+    if (doc !== undefined) dataDocs.push({ ...doc, name });
+  }
+  const { data } = checkDataDocuments(dataDocs, errors);
   const schemaDoc = sources.schema === undefined ? undefined : (parse(sources.schema) ?? null);
-  const checked = checkDocuments(policyDocs, rolesDoc, errors, schemaDoc);
+  const checked = checkDocuments(policyDocs, rolesDoc, errors, schemaDoc, dataNames);
   const { roles, schema } = checked;
   if (errors.length > 0 || roles === null || schema === null) return { ok: false, errors: errors.sort(byFile) };
-  const policySet = checkedPolicySet({ ...checked, roles, schema });
+  const policySet = checkedPolicySet({ ...checked, roles, schema, data });
   try {
     // Compiled here, once: a schema that cannot compile must fail the load, never a request.
     requestCheckFor(policySet);

@@ -11,6 +11,7 @@ import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicySet } from '../engine/types.js';
 import type { PolicyError } from '../policy/check.js';
 import type { PdpMetrics } from '../observability/metrics.js';
+import { DATA_DIR } from '../policy/data.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
 import { messageWithCauses } from '../common/errors.js';
 
@@ -60,6 +61,7 @@ export class PolicyStore {
       this.watcher = watchDirectory(this.options.dir, {
         debounceMs: this.options.debounceMs,
         ignore: ['tests'],
+        nested: [DATA_DIR],
         onChange: () => void this.reload('watch'),
         onError: (err) => this.options.logger.warn({ err, dir: this.options.dir }, 'policy directory watch failed; retrying'),
       });
