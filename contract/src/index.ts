@@ -1,5 +1,6 @@
 export type {
   BatchResponse,
+  DataRead,
   DecisionExplain,
   DecisionReason,
   DecisionResponse,

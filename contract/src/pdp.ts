@@ -30,11 +30,24 @@ export interface RuleTrace {
   error?: string;
 }
 
+/** One data lookup made while explaining a decision, and for which role or rule. */
+export interface DataRead {
+  file: string;
+  /** The keys looked up, in order; null for a segment that was not a usable key (absent, not a string or index, or forbidden). */
+  path: (string | null)[];
+  found: boolean;
+  role?: string;
+  /** `<policy>/<rule>`. */
+  rule?: string;
+}
+
 /** Derived roles and a trace of every rule considered. */
 export interface DecisionExplain {
   /** Roles the subject holds after derivation and inheritance, sorted. */
   roles: string[];
   rules: RuleTrace[];
+  /** Data entries read by role derivation and the rules' conditions (present only when some were). */
+  data?: DataRead[];
   /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
   roleErrors?: { role: string; message: string }[];
 }

@@ -2,11 +2,12 @@
  * The engine's public shapes. This file is the contract between the engine (pure),
  * the policy loader, the HTTP server and the CLI; change it only with all of them.
  */
+import type { DecisionExplain, DecisionReason, Effect } from '@oracle-ai/contract';
 
 /** A json-logic expression, as written in a policy's `when` or a role's `when`. */
 export type JsonLogic = unknown;
 
-export type Effect = 'allow' | 'deny';
+export type { Effect } from '@oracle-ai/contract';
 
 export interface SubjectMatcher {
   groups?: { anyOf?: string[]; allOf?: string[] };
@@ -126,51 +127,9 @@ export interface DecisionRequest {
   context?: Record<string, unknown>;
 }
 
-export interface DecisionReason {
-  policy: string;
-  rule: string;
-  effect: Effect;
-  /**
-   * Present when the reason is not a plain rule match: `evaluation_error` (the rule's condition,
-   * or a role it needs, threw; `effect` is then `deny`) or `invalid_request` (`policy` and `rule`
-   * are then empty).
-   */
-  code?: string;
-  message?: string;
-}
-
-export interface RuleTrace {
-  policy: string;
-  rule: string;
-  effect: Effect;
-  actionMatched: boolean;
-  subjectMatched: boolean;
-  /** `null` when the rule has no `when`, or when it was not reached. */
-  whenResult: boolean | null;
-  applied: boolean;
-  error?: string;
-}
-
-/** One data lookup made while explaining a decision, and for which role or rule. */
-export interface DataRead {
-  file: string;
-  /** The keys looked up, in order; null for a segment that was not a usable key (absent, not a string or index, or forbidden). */
-  path: (string | null)[];
-  found: boolean;
-  role?: string;
-  /** `<policy>/<rule>`. */
-  rule?: string;
-}
-
-export interface DecisionExplain {
-  /** Roles the subject holds after derivation and inheritance, sorted. */
-  roles: string[];
-  rules: RuleTrace[];
-  /** Data entries read by role derivation and the rules' conditions (present only when some were). */
-  data?: DataRead[];
-  /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
-  roleErrors?: { role: string; message: string }[];
-}
+// The decision's parts that travel over HTTP are the contract's, so a service reading them and
+// the engine producing them cannot disagree (type-only: the engine stays free of any import).
+export type { DataRead, DecisionExplain, DecisionReason, RuleTrace } from '@oracle-ai/contract';
 
 export interface Decision {
   allow: boolean;
