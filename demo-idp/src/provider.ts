@@ -4,6 +4,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Logger } from 'pino';
 
 import type { IdpConfig } from './config.js';
+import { IdpError } from './errors.js';
 import { errorPage, loggedOutPage, logoutPage, pageHeaders } from './html.js';
 import type { PrivateJwks } from './keys.js';
 import { requestLogger } from './request-id.js';
@@ -17,15 +18,24 @@ export interface ProviderDeps {
   logger: Logger;
 }
 
+/**
+ * The user's groups placed at `path` (`groups`, or nested like Keycloak's `realm_access.roles`).
+ * fromEntries defines own properties; config refuses prototype names besides.
+ */
+export function groupsClaim(path: string, groups: readonly string[]): Record<string, unknown> {
+  return path.split('.').reduceRight<unknown>((inner, name) => Object.fromEntries([[name, inner]]), [...groups]) as Record<string, unknown>;
+}
+
 /** The claims of a user, for the ID token (filtered by scope) and the access token. */
-export function profileClaims(user: DemoUser): Record<string, unknown> {
+export function profileClaims(user: DemoUser, groupsPath = 'groups'): Record<string, unknown> {
   return {
     sub: user.username,
     preferred_username: user.username,
-    groups: [...user.groups],
     ...(user.name !== undefined ? { name: user.name } : {}),
     ...(user.email !== undefined ? { email: user.email, email_verified: true } : {}),
     ...user.claims,
+    // Last, so no extra user claim can stand in for the groups.
+    ...groupsClaim(groupsPath, user.groups),
   };
 }
 
@@ -36,6 +46,11 @@ export function profileClaims(user: DemoUser): Record<string, unknown> {
 export function createProvider({ config, issuer, users, jwks, logger }: ProviderDeps): Provider {
   const audience = config.apiAudience;
   const apiScope = config.apiScopes.join(' ');
+  // The claim that holds the groups (its first name when nested) is released with the profile.
+  const groupsTop = config.groupsClaim.split('.')[0] ?? 'groups';
+  if (users.customClaimNames().includes(groupsTop)) {
+    throw new IdpError('config_invalid', `IDP_GROUPS_CLAIM names ${groupsTop}, which a user in the users file also sets as an extra claim`);
+  }
 
   const configuration: Configuration = {
     clients: [
@@ -47,7 +62,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
         post_logout_redirect_uris: [...config.postLogoutRedirectUris],
         grant_types: ['authorization_code'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: config.clientAuthMethod,
         id_token_signed_response_alg: 'RS256',
       },
     ],
@@ -64,7 +79,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     scopes: ['openid', 'profile', 'email', ...config.apiScopes],
     claims: {
       openid: ['sub'],
-      profile: ['preferred_username', 'name', 'groups', ...users.customClaimNames()],
+      profile: ['preferred_username', 'name', groupsTop, ...users.customClaimNames()],
       email: ['email', 'email_verified'],
     },
     // The ID token itself carries the profile claims (the demo API has no userinfo call).
@@ -72,13 +87,22 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     findAccount: async (_ctx, sub) => {
       const user = users.find(sub);
       if (!user) return undefined;
-      return { accountId: user.username, claims: async () => profileClaims(user) as { sub: string } };
+      return { accountId: user.username, claims: async () => profileClaims(user, config.groupsClaim) as { sub: string } };
     },
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
       const user = users.find(token.accountId);
       if (!user) return undefined;
-      return { preferred_username: user.username, groups: [...user.groups], ...user.claims };
+      return { preferred_username: user.username, ...user.claims, ...groupsClaim(config.groupsClaim, user.groups) };
+    },
+    formats: {
+      customizers: {
+        // oidc-provider types JWT access tokens at+jwt; other providers' shapes are set here,
+        // since the header it merges in last is this one (undefined drops typ altogether).
+        jwt: async (_ctx, _token, jwt) => {
+          if (config.accessTokenTyp !== 'at+jwt') jwt.header = { typ: config.accessTokenTyp === 'none' ? undefined : config.accessTokenTyp };
+        },
+      },
     },
     features: {
       devInteractions: { enabled: false },
