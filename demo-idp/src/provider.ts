@@ -26,6 +26,19 @@ export function groupsClaim(path: string, groups: readonly string[]): Record<str
   return path.split('.').reduceRight<unknown>((inner, name) => Object.fromEntries([[name, inner]]), [...groups]) as Record<string, unknown>;
 }
 
+/** The claim that holds the groups (its first name when nested): what the profile scope releases. */
+function groupsClaimName(config: IdpConfig): string {
+  return config.groupsClaim.split('.')[0] ?? 'groups';
+}
+
+/** Refuses, before anything listens, a users file whose extra claims would stand where the groups go. */
+export function checkGroupsClaimFree(config: IdpConfig, users: UserStore): void {
+  const name = groupsClaimName(config);
+  if (users.customClaimNames().includes(name)) {
+    throw new IdpError('config_invalid', `IDP_GROUPS_CLAIM names ${name}, which a user in the users file also sets as an extra claim`);
+  }
+}
+
 /** The claims of a user, for the ID token (filtered by scope) and the access token. */
 export function profileClaims(user: DemoUser, groupsPath = 'groups'): Record<string, unknown> {
   return {
@@ -46,11 +59,7 @@ export function profileClaims(user: DemoUser, groupsPath = 'groups'): Record<str
 export function createProvider({ config, issuer, users, jwks, logger }: ProviderDeps): Provider {
   const audience = config.apiAudience;
   const apiScope = config.apiScopes.join(' ');
-  // The claim that holds the groups (its first name when nested) is released with the profile.
-  const groupsTop = config.groupsClaim.split('.')[0] ?? 'groups';
-  if (users.customClaimNames().includes(groupsTop)) {
-    throw new IdpError('config_invalid', `IDP_GROUPS_CLAIM names ${groupsTop}, which a user in the users file also sets as an extra claim`);
-  }
+  const groupsTop = groupsClaimName(config);
 
   const configuration: Configuration = {
     clients: [

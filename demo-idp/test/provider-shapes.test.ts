@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 
-import { buildIdpConfig, idpConfigFromEnv, IdpError, type IdpHandle } from '../src/index.js';
+import { buildIdpConfig, hashPassword, idpConfigFromEnv, IdpError, UserStore, type IdpHandle } from '../src/index.js';
 import { CLIENT_ID, CLIENT_SECRET, codeFor, redeem, REDIRECT, startTestIdp } from './flow.js';
 
 /** Redeems a code with client_secret_post: the credentials in the form body, no Authorization header. */
@@ -36,6 +36,11 @@ describe('config of the token shapes', () => {
     for (const path of ['__proto__.x', 'realm_access.constructor', 'prototype', '.groups', 'groups.', 'a b']) {
       expect(bad({ IDP_GROUPS_CLAIM: path }), path).toThrow(IdpError);
     }
+  });
+
+  it('refuses to start when a user sets, as an extra claim, the claim the groups go into', async () => {
+    const users = UserStore.fromJSON({ users: [{ username: 'dora', groups: ['g'], passwordHash: await hashPassword('demo'), claims: { realm_access: 'x' } }] });
+    await expect(startTestIdp({ users, groupsClaim: 'realm_access.roles' })).rejects.toThrow(/IDP_GROUPS_CLAIM names realm_access/);
   });
 });
 
