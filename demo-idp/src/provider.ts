@@ -166,6 +166,19 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
   };
 
   const provider = new Provider(issuer, configuration);
+  // oidc-provider takes either client_secret_* method from any client with a secret; some
+  // providers hold a client to the one it is registered with. demo-idp does, so a relying party
+  // set to the wrong method fails here rather than at the first strict provider.
+  const tokenPath = provider.pathFor('token');
+  provider.use(async (ctx, next) => {
+    if (ctx.path === tokenPath && ctx.method === 'POST' && (ctx.get('authorization') !== '') !== (config.clientAuthMethod === 'client_secret_basic')) {
+      ctx.status = 401;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { error: 'invalid_client', error_description: `the client authenticates with ${config.clientAuthMethod}` };
+      return;
+    }
+    await next();
+  });
   // Plain http on localhost: trusting X-Forwarded-* would let anyone claim https.
   provider.proxy = false;
   provider.on('server_error', (ctx, err) => requestLogger(logger, ctx.req).error({ err }, 'oidc server_error'));

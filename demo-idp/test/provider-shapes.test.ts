@@ -66,11 +66,32 @@ describe('a Keycloak-like shape: untyped JWT, realm_access.roles, client_secret_
     expect(id).not.toHaveProperty('groups');
   });
 
-  // oidc-provider (like Keycloak) takes either client_secret_* method from a secret client, so
-  // what this proves is that the secret in the body is checked, not only present.
   it('refuses a wrong secret sent in the form body', async () => {
     const { code, verifier } = await codeFor(idp, 'alice');
     const { status, body } = await redeemPost(idp.issuer, code, verifier, 'not-the-secret-at-all');
+    expect(status).toBe(401);
+    expect(body.error).toBe('invalid_client');
+  });
+
+  it('holds the client to client_secret_post: the right secret in a Basic header is refused', async () => {
+    const { code, verifier } = await codeFor(idp, 'alice');
+    const { status, body } = await redeem(idp.issuer, code, verifier);
+    expect(status).toBe(401);
+    expect(body.error).toBe('invalid_client');
+  });
+});
+
+describe('a client registered with client_secret_basic (the default)', () => {
+  let idp: IdpHandle;
+
+  beforeAll(async () => {
+    idp = await startTestIdp();
+  });
+  afterAll(async () => idp?.close());
+
+  it('is refused when it posts the right secret in the form body instead', async () => {
+    const { code, verifier } = await codeFor(idp, 'alice');
+    const { status, body } = await redeemPost(idp.issuer, code, verifier);
     expect(status).toBe(401);
     expect(body.error).toBe('invalid_client');
   });
