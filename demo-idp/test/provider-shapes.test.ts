@@ -16,6 +16,19 @@ async function redeemPost(issuer: string, code: string, verifier: string, secret
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** A demo-idp with `extra` settings for the tests of one describe block. */
+function runningIdp(extra: Parameters<typeof startTestIdp>[0] = {}): () => IdpHandle {
+  let idp: IdpHandle | undefined;
+  beforeAll(async () => {
+    idp = await startTestIdp(extra);
+  });
+  afterAll(async () => idp?.close());
+  return () => {
+    if (!idp) throw new Error('demo-idp did not start');
+    return idp;
+  };
+}
+
 describe('config of the token shapes', () => {
   const secret = { IDP_CLIENT_SECRET: 's'.repeat(20) };
 
@@ -45,16 +58,11 @@ describe('config of the token shapes', () => {
 });
 
 describe('a Keycloak-like shape: untyped JWT, realm_access.roles, client_secret_post', () => {
-  let idp: IdpHandle;
-
-  beforeAll(async () => {
-    idp = await startTestIdp({ accessTokenTyp: 'JWT', groupsClaim: 'realm_access.roles', clientAuthMethod: 'client_secret_post' });
-  });
-  afterAll(async () => idp?.close());
+  const idp = runningIdp({ accessTokenTyp: 'JWT', groupsClaim: 'realm_access.roles', clientAuthMethod: 'client_secret_post' });
 
   it('issues access tokens typed JWT with the groups nested in both tokens', async () => {
-    const { code, verifier } = await codeFor(idp, 'alice');
-    const { status, body } = await redeemPost(idp.issuer, code, verifier);
+    const { code, verifier } = await codeFor(idp(), 'alice');
+    const { status, body } = await redeemPost(idp().issuer, code, verifier);
     expect(status, JSON.stringify(body)).toBe(200);
     const accessToken = String(body.access_token);
     expect(decodeProtectedHeader(accessToken).typ).toBe('JWT');
@@ -67,47 +75,37 @@ describe('a Keycloak-like shape: untyped JWT, realm_access.roles, client_secret_
   });
 
   it('refuses a wrong secret sent in the form body', async () => {
-    const { code, verifier } = await codeFor(idp, 'alice');
-    const { status, body } = await redeemPost(idp.issuer, code, verifier, 'not-the-secret-at-all');
+    const { code, verifier } = await codeFor(idp(), 'alice');
+    const { status, body } = await redeemPost(idp().issuer, code, verifier, 'not-the-secret-at-all');
     expect(status).toBe(401);
     expect(body.error).toBe('invalid_client');
   });
 
   it('holds the client to client_secret_post: the right secret in a Basic header is refused', async () => {
-    const { code, verifier } = await codeFor(idp, 'alice');
-    const { status, body } = await redeem(idp.issuer, code, verifier);
+    const { code, verifier } = await codeFor(idp(), 'alice');
+    const { status, body } = await redeem(idp().issuer, code, verifier);
     expect(status).toBe(401);
     expect(body.error).toBe('invalid_client');
   });
 });
 
 describe('a client registered with client_secret_basic (the default)', () => {
-  let idp: IdpHandle;
-
-  beforeAll(async () => {
-    idp = await startTestIdp();
-  });
-  afterAll(async () => idp?.close());
+  const idp = runningIdp();
 
   it('is refused when it posts the right secret in the form body instead', async () => {
-    const { code, verifier } = await codeFor(idp, 'alice');
-    const { status, body } = await redeemPost(idp.issuer, code, verifier);
+    const { code, verifier } = await codeFor(idp(), 'alice');
+    const { status, body } = await redeemPost(idp().issuer, code, verifier);
     expect(status).toBe(401);
     expect(body.error).toBe('invalid_client');
   });
 });
 
 describe('access tokens without typ', () => {
-  let idp: IdpHandle;
-
-  beforeAll(async () => {
-    idp = await startTestIdp({ accessTokenTyp: 'none' });
-  });
-  afterAll(async () => idp?.close());
+  const idp = runningIdp({ accessTokenTyp: 'none' });
 
   it('carry no typ header, and the groups where they always were', async () => {
-    const { code, verifier } = await codeFor(idp, 'carol');
-    const { status, body } = await redeem(idp.issuer, code, verifier);
+    const { code, verifier } = await codeFor(idp(), 'carol');
+    const { status, body } = await redeem(idp().issuer, code, verifier);
     expect(status, JSON.stringify(body)).toBe(200);
     const header = decodeProtectedHeader(String(body.access_token));
     expect(header).not.toHaveProperty('typ');
