@@ -167,11 +167,12 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
 
   const provider = new Provider(issuer, configuration);
   // oidc-provider takes either client_secret_* method from any client with a secret; some
-  // providers hold a client to the one it is registered with. demo-idp does, so a relying party
-  // set to the wrong method fails here rather than at the first strict provider.
+  // providers hold a client registered for client_secret_post to it. demo-idp does, so a relying
+  // party that still sends Basic fails here rather than at the first strict provider. The
+  // default (basic) keeps oidc-provider's own answers, a request without credentials included.
   const tokenPath = provider.pathFor('token');
   provider.use(async (ctx, next) => {
-    if (ctx.path === tokenPath && ctx.method === 'POST' && (ctx.get('authorization') !== '') !== (config.clientAuthMethod === 'client_secret_basic')) {
+    if (config.clientAuthMethod === 'client_secret_post' && ctx.path === tokenPath && ctx.method === 'POST' && ctx.get('authorization') !== '') {
       ctx.status = 401;
       ctx.set('cache-control', 'no-store');
       ctx.body = { error: 'invalid_client', error_description: `the client authenticates with ${config.clientAuthMethod}` };

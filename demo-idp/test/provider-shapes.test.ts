@@ -89,17 +89,6 @@ describe('a Keycloak-like shape: untyped JWT, realm_access.roles, client_secret_
   });
 });
 
-describe('a client registered with client_secret_basic (the default)', () => {
-  const idp = runningIdp();
-
-  it('is refused when it posts the right secret in the form body instead', async () => {
-    const { code, verifier } = await codeFor(idp(), 'alice');
-    const { status, body } = await redeemPost(idp().issuer, code, verifier);
-    expect(status).toBe(401);
-    expect(body.error).toBe('invalid_client');
-  });
-});
-
 describe('access tokens without typ', () => {
   const idp = runningIdp({ accessTokenTyp: 'none' });
 
