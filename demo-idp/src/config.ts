@@ -32,8 +32,22 @@ export interface IdpConfig {
   readonly loginWindow: number;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtl: number;
+  /**
+   * The access token's JOSE `typ`: `at+jwt` (RFC 9068), or the shapes other providers issue
+   * (`JWT`, or `none` for no typ at all), so relying parties can be tried against them.
+   */
+  readonly accessTokenTyp: AccessTokenTyp;
+  /** Where both tokens carry the user's groups: a claim name or a dotted path (`realm_access.roles`). */
+  readonly groupsClaim: string;
+  /** How the demo client authenticates at the token endpoint. */
+  readonly clientAuthMethod: ClientAuthMethod;
   readonly logLevel: string;
 }
+
+export const ACCESS_TOKEN_TYPS = ['at+jwt', 'JWT', 'none'] as const;
+export type AccessTokenTyp = (typeof ACCESS_TOKEN_TYPS)[number];
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 export type IdpConfigInput = Partial<{ -readonly [K in keyof IdpConfig]: IdpConfig[K] }>;
 
@@ -53,8 +67,22 @@ const DEFAULTS = {
   loginLockout: 30,
   loginWindow: 900,
   accessTokenTtl: 900,
+  accessTokenTyp: 'at+jwt',
+  groupsClaim: 'groups',
+  clientAuthMethod: 'client_secret_basic',
   logLevel: 'info',
 } as const;
+
+// Claim names the groups path may not step through: they would write to an object's prototype.
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isClaimPath(path: string): boolean {
+  return path.split('.').every((segment) => /^[A-Za-z0-9_:-]+$/.test(segment) && !PROTOTYPE_NAMES.has(segment));
+}
+
+function oneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return (allowed as readonly string[]).includes(value);
+}
 
 // The levels the logger itself knows, plus the one that turns it off: no list of our own to drift.
 const LOG_LEVELS: ReadonlySet<string> = new Set([...Object.keys(pino.levels.values), 'silent']);
@@ -102,6 +130,9 @@ export function idpConfigFromEnv(env: NodeJS.ProcessEnv): IdpConfigInput {
   set('loginWindow', numeric(env.IDP_LOGIN_WINDOW));
   set('cookieKeys', list(env.IDP_COOKIE_KEYS));
   set('accessTokenTtl', nonEmpty(env.IDP_ACCESS_TOKEN_TTL) === undefined ? undefined : Number(env.IDP_ACCESS_TOKEN_TTL));
+  set('accessTokenTyp', nonEmpty(env.IDP_ACCESS_TOKEN_TYP) as AccessTokenTyp | undefined);
+  set('groupsClaim', nonEmpty(env.IDP_GROUPS_CLAIM));
+  set('clientAuthMethod', nonEmpty(env.IDP_CLIENT_AUTH_METHOD) as ClientAuthMethod | undefined);
   set('logLevel', nonEmpty(env.IDP_LOG_LEVEL ?? env.LOG_LEVEL));
   return input;
 }
@@ -137,6 +168,9 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
     // Random keys mean sessions do not survive a restart, which is right for a demo.
     cookieKeys: [...(input.cookieKeys ?? [randomBytes(32).toString('base64url')])],
     accessTokenTtl: input.accessTokenTtl ?? DEFAULTS.accessTokenTtl,
+    accessTokenTyp: input.accessTokenTyp ?? DEFAULTS.accessTokenTyp,
+    groupsClaim: input.groupsClaim ?? DEFAULTS.groupsClaim,
+    clientAuthMethod: input.clientAuthMethod ?? DEFAULTS.clientAuthMethod,
     logLevel: input.logLevel ?? DEFAULTS.logLevel,
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) problems.push('IDP_PORT must be an integer 0-65535');
@@ -158,6 +192,9 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
   else if (config.loginWindow < config.loginLockout) problems.push('IDP_LOGIN_WINDOW must be at least IDP_LOGIN_LOCKOUT (failures are forgotten after the window)');
   if (config.cookieKeys.some((key) => key.length < 16)) problems.push('IDP_COOKIE_KEYS must be comma-separated secrets of at least 16 characters');
   if (!Number.isInteger(config.accessTokenTtl) || config.accessTokenTtl < 30 || config.accessTokenTtl > 86400) problems.push('IDP_ACCESS_TOKEN_TTL must be an integer number of seconds, 30-86400');
+  if (!oneOf(ACCESS_TOKEN_TYPS, config.accessTokenTyp)) problems.push(`IDP_ACCESS_TOKEN_TYP must be one of ${ACCESS_TOKEN_TYPS.join(', ')}`);
+  if (!isClaimPath(config.groupsClaim)) problems.push('IDP_GROUPS_CLAIM must be a claim name or a dotted path of claim names (e.g. groups or realm_access.roles)');
+  if (!oneOf(CLIENT_AUTH_METHODS, config.clientAuthMethod)) problems.push(`IDP_CLIENT_AUTH_METHOD must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
   if (!LOG_LEVELS.has(config.logLevel)) problems.push(`IDP_LOG_LEVEL must be one of ${[...LOG_LEVELS].join(', ')}`);
   if (problems.length) throw new IdpError('config_invalid', problems.join('\n'));
   return Object.freeze({

@@ -4,6 +4,7 @@ import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'o
 import type { Logger } from 'pino';
 
 import type { IdpConfig } from './config.js';
+import { IdpError } from './errors.js';
 import { errorPage, loggedOutPage, logoutPage, pageHeaders } from './html.js';
 import type { PrivateJwks } from './keys.js';
 import { requestLogger } from './request-id.js';
@@ -17,15 +18,37 @@ export interface ProviderDeps {
   logger: Logger;
 }
 
+/**
+ * The user's groups placed at `path` (`groups`, or nested like Keycloak's `realm_access.roles`).
+ * fromEntries defines own properties; config refuses prototype names besides.
+ */
+export function groupsClaim(path: string, groups: readonly string[]): Record<string, unknown> {
+  return path.split('.').reduceRight<unknown>((inner, name) => Object.fromEntries([[name, inner]]), [...groups]) as Record<string, unknown>;
+}
+
+/** The claim that holds the groups (its first name when nested): what the profile scope releases. */
+function groupsClaimName(config: IdpConfig): string {
+  return config.groupsClaim.split('.')[0] ?? 'groups';
+}
+
+/** Refuses, before anything listens, a users file whose extra claims would stand where the groups go. */
+export function checkGroupsClaimFree(config: IdpConfig, users: UserStore): void {
+  const name = groupsClaimName(config);
+  if (users.customClaimNames().includes(name)) {
+    throw new IdpError('config_invalid', `IDP_GROUPS_CLAIM names ${name}, which a user in the users file also sets as an extra claim`);
+  }
+}
+
 /** The claims of a user, for the ID token (filtered by scope) and the access token. */
-export function profileClaims(user: DemoUser): Record<string, unknown> {
+export function profileClaims(user: DemoUser, groupsPath = 'groups'): Record<string, unknown> {
   return {
     sub: user.username,
     preferred_username: user.username,
-    groups: [...user.groups],
     ...(user.name !== undefined ? { name: user.name } : {}),
     ...(user.email !== undefined ? { email: user.email, email_verified: true } : {}),
     ...user.claims,
+    // Last, so no extra user claim can stand in for the groups.
+    ...groupsClaim(groupsPath, user.groups),
   };
 }
 
@@ -36,6 +59,7 @@ export function profileClaims(user: DemoUser): Record<string, unknown> {
 export function createProvider({ config, issuer, users, jwks, logger }: ProviderDeps): Provider {
   const audience = config.apiAudience;
   const apiScope = config.apiScopes.join(' ');
+  const groupsTop = groupsClaimName(config);
 
   const configuration: Configuration = {
     clients: [
@@ -47,7 +71,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
         post_logout_redirect_uris: [...config.postLogoutRedirectUris],
         grant_types: ['authorization_code'],
         response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: config.clientAuthMethod,
         id_token_signed_response_alg: 'RS256',
       },
     ],
@@ -64,7 +88,7 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     scopes: ['openid', 'profile', 'email', ...config.apiScopes],
     claims: {
       openid: ['sub'],
-      profile: ['preferred_username', 'name', 'groups', ...users.customClaimNames()],
+      profile: ['preferred_username', 'name', groupsTop, ...users.customClaimNames()],
       email: ['email', 'email_verified'],
     },
     // The ID token itself carries the profile claims (the demo API has no userinfo call).
@@ -72,13 +96,22 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
     findAccount: async (_ctx, sub) => {
       const user = users.find(sub);
       if (!user) return undefined;
-      return { accountId: user.username, claims: async () => profileClaims(user) as { sub: string } };
+      return { accountId: user.username, claims: async () => profileClaims(user, config.groupsClaim) as { sub: string } };
     },
     extraTokenClaims: async (_ctx, token) => {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
       const user = users.find(token.accountId);
       if (!user) return undefined;
-      return { preferred_username: user.username, groups: [...user.groups], ...user.claims };
+      return { preferred_username: user.username, ...user.claims, ...groupsClaim(config.groupsClaim, user.groups) };
+    },
+    formats: {
+      customizers: {
+        // oidc-provider types JWT access tokens at+jwt; other providers' shapes are set here,
+        // since the header it merges in last is this one (undefined drops typ altogether).
+        jwt: async (_ctx, _token, jwt) => {
+          if (config.accessTokenTyp !== 'at+jwt') jwt.header = { typ: config.accessTokenTyp === 'none' ? undefined : config.accessTokenTyp };
+        },
+      },
     },
     features: {
       devInteractions: { enabled: false },
@@ -133,6 +166,20 @@ export function createProvider({ config, issuer, users, jwks, logger }: Provider
   };
 
   const provider = new Provider(issuer, configuration);
+  // oidc-provider takes either client_secret_* method from any client with a secret; some
+  // providers hold a client registered for client_secret_post to it. demo-idp does, so a relying
+  // party that still sends Basic fails here rather than at the first strict provider. The
+  // default (basic) keeps oidc-provider's own answers, a request without credentials included.
+  const tokenPath = provider.pathFor('token');
+  provider.use(async (ctx, next) => {
+    if (config.clientAuthMethod === 'client_secret_post' && ctx.path === tokenPath && ctx.method === 'POST' && ctx.get('authorization') !== '') {
+      ctx.status = 401;
+      ctx.set('cache-control', 'no-store');
+      ctx.body = { error: 'invalid_client', error_description: `the client authenticates with ${config.clientAuthMethod}` };
+      return;
+    }
+    await next();
+  });
   // Plain http on localhost: trusting X-Forwarded-* would let anyone claim https.
   provider.proxy = false;
   provider.on('server_error', (ctx, err) => requestLogger(logger, ctx.req).error({ err }, 'oidc server_error'));

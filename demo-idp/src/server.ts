@@ -8,7 +8,7 @@ import { buildIdpConfig, type IdpConfigInput } from './config.js';
 import { interactionRoutes } from './interactions.js';
 import { loadOrCreateJwks, rotateJwks, type PrivateJwks } from './keys.js';
 import { LoginThrottle } from './login-throttle.js';
-import { createProvider } from './provider.js';
+import { checkGroupsClaimFree, createProvider } from './provider.js';
 import { assignRequestId } from './request-id.js';
 import { UserStore } from './users.js';
 
@@ -44,6 +44,7 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
   const config = buildIdpConfig(input);
   const logger = givenLogger ?? pino({ name: 'demo-idp', level: config.logLevel });
   const users = givenUsers ?? UserStore.fromFile(config.usersFile);
+  checkGroupsClaimFree(config, users);
   let jwks: PrivateJwks;
   if (givenJwks) {
     jwks = givenJwks;
