@@ -30,6 +30,8 @@ export interface IdpConfig {
   readonly loginLockout: number;
   /** Seconds after its last failure that a user name or address is forgotten. */
   readonly loginWindow: number;
+  /** Client connections open at once; beyond it new ones are closed (IDP_MAX_CONNECTIONS). */
+  readonly maxConnections: number;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtl: number;
   /**
@@ -66,6 +68,7 @@ const DEFAULTS = {
   loginMaxFailuresPerAddress: 20,
   loginLockout: 30,
   loginWindow: 900,
+  maxConnections: 1_000,
   accessTokenTtl: 900,
   accessTokenTyp: 'at+jwt',
   groupsClaim: 'groups',
@@ -128,6 +131,7 @@ export function idpConfigFromEnv(env: NodeJS.ProcessEnv): IdpConfigInput {
   set('loginMaxFailuresPerAddress', numeric(env.IDP_LOGIN_MAX_FAILURES_PER_ADDRESS));
   set('loginLockout', numeric(env.IDP_LOGIN_LOCKOUT));
   set('loginWindow', numeric(env.IDP_LOGIN_WINDOW));
+  set('maxConnections', numeric(env.IDP_MAX_CONNECTIONS));
   set('cookieKeys', list(env.IDP_COOKIE_KEYS));
   set('accessTokenTtl', nonEmpty(env.IDP_ACCESS_TOKEN_TTL) === undefined ? undefined : Number(env.IDP_ACCESS_TOKEN_TTL));
   set('accessTokenTyp', nonEmpty(env.IDP_ACCESS_TOKEN_TYP) as AccessTokenTyp | undefined);
@@ -165,6 +169,7 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
     loginMaxFailuresPerAddress: input.loginMaxFailuresPerAddress ?? DEFAULTS.loginMaxFailuresPerAddress,
     loginLockout: input.loginLockout ?? DEFAULTS.loginLockout,
     loginWindow: input.loginWindow ?? DEFAULTS.loginWindow,
+    maxConnections: input.maxConnections ?? DEFAULTS.maxConnections,
     // Random keys mean sessions do not survive a restart, which is right for a demo.
     cookieKeys: [...(input.cookieKeys ?? [randomBytes(32).toString('base64url')])],
     accessTokenTtl: input.accessTokenTtl ?? DEFAULTS.accessTokenTtl,
@@ -190,6 +195,7 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
   if (!isIntegerIn(config.loginLockout, 1, 86400)) problems.push('IDP_LOGIN_LOCKOUT must be an integer number of seconds, 1-86400');
   if (!isIntegerIn(config.loginWindow, 1, 86400)) problems.push('IDP_LOGIN_WINDOW must be an integer number of seconds, 1-86400');
   else if (config.loginWindow < config.loginLockout) problems.push('IDP_LOGIN_WINDOW must be at least IDP_LOGIN_LOCKOUT (failures are forgotten after the window)');
+  if (!isIntegerIn(config.maxConnections, 1, 1_000_000)) problems.push('IDP_MAX_CONNECTIONS must be an integer, 1-1000000');
   if (config.cookieKeys.some((key) => key.length < 16)) problems.push('IDP_COOKIE_KEYS must be comma-separated secrets of at least 16 characters');
   if (!Number.isInteger(config.accessTokenTtl) || config.accessTokenTtl < 30 || config.accessTokenTtl > 86400) problems.push('IDP_ACCESS_TOKEN_TTL must be an integer number of seconds, 30-86400');
   if (!oneOf(ACCESS_TOKEN_TYPS, config.accessTokenTyp)) problems.push(`IDP_ACCESS_TOKEN_TYP must be one of ${ACCESS_TOKEN_TYPS.join(', ')}`);

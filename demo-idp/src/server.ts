@@ -93,6 +93,7 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  server.maxConnections = config.maxConnections;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
