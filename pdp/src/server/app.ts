@@ -62,6 +62,14 @@ export interface PdpApp {
   openapi: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Headers Node parses per request (`server.maxHeadersCount`; Node's default is 2,000). Node drops
+ * every header past it without a word, so a second `Authorization` behind enough padding would
+ * never be seen here while a proxy in front reads it: a request that reaches the limit is
+ * refused as a whole (431), before caller authentication.
+ */
+export const MAX_HEADERS_COUNT = 200;
+
 /** Methods a route may be asked with and be told 405; anything else is 501 (not implemented). */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -137,6 +145,9 @@ export function createApp(deps: AppDeps): PdpApp {
 
   app.use(async function edge(ctx: Context, next: Next) {
     try {
+      if (ctx.req.rawHeaders.length >= 2 * MAX_HEADERS_COUNT) {
+        throw new PdpError('too_many_headers', `A request may carry fewer than ${MAX_HEADERS_COUNT} header lines.`);
+      }
       await next();
     } catch (err) {
       // Only what nobody threw on purpose is logged as a failure (its message is not sent).
