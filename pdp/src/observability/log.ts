@@ -103,6 +103,7 @@ export interface DecisionLogEntry {
   tokenError: string | undefined;
   /** Which API produced it: decide, batch, authzen. */
   api: string;
+  requestId: string;
 }
 
 export interface DecisionLog {

@@ -60,6 +60,8 @@ export interface DecideInput {
   t0: number;
   /** Which API asked, for the decision log. */
   api: string;
+  /** The request's id, for the decision log. */
+  requestId: string;
 }
 
 const EXPLAIN = Object.freeze({ explain: true });
@@ -140,6 +142,7 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           // the log writer's property reads several times slower.
           tokenError: who.failure,
           api: input.api,
+          requestId: input.requestId,
         });
       }
       const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };

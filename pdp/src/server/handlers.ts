@@ -39,6 +39,8 @@ export interface RouteState {
   body: Record<string, unknown>;
   /** The policy set this request is decided against (read once, so a reload mid-request cannot split it). */
   policies: CompiledPolicySet;
+  /** The request's id (the caller's X-Request-ID when acceptable), set by the app's edge. */
+  requestId: string;
 }
 
 export interface Steps {
@@ -46,8 +48,6 @@ export interface Steps {
   readBody(schema: RequestSchemaName): Middleware & { readonly schema: RequestSchemaName };
   /** 503 until a policy set is loaded; else puts it in `ctx.state.policies`. */
   ready: Middleware;
-  /** AuthZEN 1.0 request identification: a PEP's X-Request-ID comes back in the response. */
-  echoRequestId: Middleware;
   decide: Middleware;
   batch: Middleware;
   authzenEvaluation: Middleware;
@@ -100,13 +100,6 @@ interface AzEvaluationsBody extends AzEvaluation {
   options?: { evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit' };
 }
 
-/** Only a plain token is echoed (anything else could not be a valid header value anyway). */
-function echoRequestId(ctx: Context, next: Next): Promise<void> {
-  const id = ctx.req.headers['x-request-id'];
-  if (typeof id === 'string' && /^[\x21-\x7e]{1,256}$/.test(id)) ctx.set('X-Request-ID', id);
-  return next();
-}
-
 /** `subject` and `token` together is refused outright: which one would win is not obvious. */
 function rejectSubjectAndToken(body: Body): void {
   if (body.subject !== undefined && body.token !== undefined) {
@@ -155,15 +148,13 @@ export function createSteps(deps: StepDeps): Steps {
       return next();
     },
 
-    echoRequestId,
-
     async decide(ctx) {
       const st = state(ctx);
       const req = st.body as unknown as DecideBody;
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
       const { resource, action, context } = req;
-      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide' })));
+      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, context, explain: req.explain === true, t0: st.t0, api: 'decide', requestId: st.requestId })));
     },
 
     async batch(ctx) {
@@ -174,7 +165,7 @@ export function createSteps(deps: StepDeps): Steps {
       const first = req.items[0] as BatchBody['items'][number];
       const input: DecideInput = {
         compiled: st.policies, who: await core.subjectOf(req), resource: first.resource, action: first.action,
-        context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch',
+        context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch', requestId: st.requestId,
       };
       let text = '{"results":[';
       for (let i = 0; i < req.items.length; i++) {
@@ -264,7 +255,7 @@ export function createSteps(deps: StepDeps): Steps {
     const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
     if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
     const st = state(ctx);
-    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action: e.action.name, context: e.context, explain: false, t0: st.t0, api: 'authzen' });
+    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action: e.action.name, context: e.context, explain: false, t0: st.t0, api: 'authzen', requestId: st.requestId });
     return {
       decision: d.allow,
       context: { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons },
