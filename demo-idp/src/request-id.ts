@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { acceptedRequestId, REQUEST_ID_HEADER } from '@oracle-ai/contract';
 import type { Logger } from 'pino';
 
-// Printable ASCII without spaces: safe to echo in a header and to print in a log line.
-const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const ids = new WeakMap<IncomingMessage, string>();
 
 /**
@@ -12,12 +11,12 @@ const ids = new WeakMap<IncomingMessage, string>();
  * before: Koa removes every header when it renders an error itself.
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
+  // The rule every service of the demo keeps a caller's id by.
+  const id = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
   ids.set(req, id);
   const writeHead = res.writeHead;
   res.writeHead = ((...args: unknown[]) => {
-    if (!res.headersSent) res.setHeader('X-Request-ID', id);
+    if (!res.headersSent) res.setHeader(REQUEST_ID_HEADER, id);
     return writeHead.apply(res, args as Parameters<typeof writeHead>);
   }) as typeof writeHead;
   return id;

@@ -74,6 +74,7 @@ describe('loadConfig', () => {
       clockToleranceSec: 5,
       jwksCooldownSec: 30,
       jwksTimeoutMs: 5000,
+      typ: 'at+jwt',
     });
   });
 

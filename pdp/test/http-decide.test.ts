@@ -168,9 +168,10 @@ describe('operations endpoints', () => {
     }
     // The embedded request schema validates like the server does.
     const ajv = new Ajv2020({ strict: false });
-    ajv.addSchema({ $id: 'doc', $defs: doc.components.schemas });
-    const schemaWithDefs = JSON.parse(JSON.stringify(doc.components.schemas.DecideRequest).replaceAll('#/components/schemas/', 'doc#/$defs/'));
-    const validate = ajv.compile(schemaWithDefs);
+    // Components refer to one another (a Subject's id is a VisibleName): rewritten all together.
+    const defs = JSON.parse(JSON.stringify(doc.components.schemas).replaceAll('#/components/schemas/', 'doc#/$defs/'));
+    ajv.addSchema({ $id: 'doc', $defs: defs });
+    const validate = ajv.compile(defs.DecideRequest);
     expect(validate(chatRead(ALICE))).toBe(true);
     expect(validate({ subject: ALICE, resource: { type: 'chat' } })).toBe(false);
   });

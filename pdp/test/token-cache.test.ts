@@ -12,7 +12,7 @@ async function setup() {
   const key = await makeKey('k1');
   let clock = Date.UTC(2030, 0, 1);
   const verifier = createTokenVerifier({
-    jwt: { issuer: ISS, audience: [AUD], jwksUrl: undefined, algorithms: ['RS256'], clockToleranceSec: 5, jwksCooldownSec: 30, jwksTimeoutMs: 1000 },
+    jwt: { issuer: ISS, audience: [AUD], jwksUrl: undefined, algorithms: ['RS256'], clockToleranceSec: 5, jwksCooldownSec: 30, jwksTimeoutMs: 1000, typ: 'at+jwt' },
     groupsClaim: 'groups',
     cacheMax: 100,
     cacheMaxTtlSec: 300,
@@ -21,7 +21,7 @@ async function setup() {
   });
   const sign = (expInSec: number) =>
     new SignJWT({ sub: 'alice', groups: ['g1', 'g2'] })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
       .setIssuer(ISS)
       .setAudience(AUD)
       .setIssuedAt(Math.floor(clock / 1000))

@@ -30,7 +30,8 @@ export interface TestIssuer {
   discoveryRequests: number;
   /** Overrides the discovery document's issuer (to test a mismatch). */
   discoveryIssuer?: string;
-  sign(key: SigningKey, claims: JWTPayload, options?: { exp?: number | null; nbf?: number; iss?: string; aud?: string; typ?: string }): Promise<string>;
+  /** `typ` defaults to at+jwt; null: no typ header. */
+  sign(key: SigningKey, claims: JWTPayload, options?: { exp?: number | null; nbf?: number; iss?: string; aud?: string; typ?: string | null }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -47,7 +48,7 @@ export async function startIssuer(): Promise<TestIssuer> {
     async sign(key, claims, options = {}) {
       const now = Math.floor(Date.now() / 1000);
       const jwt = new SignJWT(claims)
-        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: options.typ ?? 'at+jwt' })
+        .setProtectedHeader(options.typ === null ? { alg: key.alg, kid: key.kid } : { alg: key.alg, kid: key.kid, typ: options.typ ?? 'at+jwt' })
         .setIssuer(options.iss ?? iss.issuer)
         .setAudience(options.aud ?? iss.audience)
         .setIssuedAt(now);

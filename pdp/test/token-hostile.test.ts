@@ -48,7 +48,7 @@ function rawSign(header: Record<string, unknown>, payload: Record<string, unknow
 }
 
 const base = (): Record<string, unknown> => ({ iss: issuer.issuer, aud: issuer.audience, exp: now() + 600, sub: 'alice', realm: { groups: ['oracle-ai-users'] } });
-const header = { alg: 'RS256', kid: 'k1' };
+const header = { alg: 'RS256', kid: 'k1', typ: 'at+jwt' };
 
 describe('token headers', () => {
   test('control: a well-formed token signed by k1 allows', async () => {

@@ -92,7 +92,7 @@ async function setup(mode: Mode): Promise<{ pdp: TestPdp; ep: KeyEndpoint; token
     jwt: { issuer: ep.url, audience: AUD, jwksUrl: `${ep.url}/jwks`, jwksCooldownSec: 1, jwksTimeoutMs: 500 },
   });
   const token = await new SignJWT({ sub: 'alice', groups: ['oracle-ai-users'] })
-    .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+    .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
     .setIssuer(ep.url)
     .setAudience(AUD)
     .setExpirationTime('10m')

@@ -1,4 +1,6 @@
-import { groupsFromClaims } from '@oracle-ai/contract';
+// An ID, logout or security event token is refused even with JWT_TYP= (the PDP's token mode
+// refuses by the same rule).
+import { groupsFromClaims, otherTokenKind } from '@oracle-ai/contract';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Middleware } from 'koa';
 
@@ -9,24 +11,6 @@ import type { ApiState, AuthUser } from './state.js';
 // RFC 6750 §2.1 b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 const MAX_TOKEN_LENGTH = 16 * 1024;
-// JOSE typ values of tokens that are never access tokens: logout tokens, security event tokens,
-// ID tokens. Compared without the optional "application/" prefix (RFC 7515 §4.1.9).
-const NOT_ACCESS_TYP = new Set(['logout+jwt', 'secevent+jwt', 'id_token+jwt']);
-// Claims only ID tokens (nonce) and logout/security event tokens (events) carry.
-const NOT_ACCESS_CLAIMS = ['nonce', 'events'] as const;
-
-/**
- * The shape of another kind of token, refused even when the typ check is off (JWT_TYP= for
- * IdPs that do not set at+jwt): an ID token or logout token minted for a client whose id equals
- * the API audience would otherwise pass as an access token (RFC 8725 §3.11).
- */
-function otherTokenKind(header: { typ?: string | undefined }, payload: JWTPayload): string | undefined {
-  const typ = header.typ?.toLowerCase().replace(/^application\//, '');
-  if (typ !== undefined && NOT_ACCESS_TYP.has(typ)) return `typ_${typ}`;
-  const claim = NOT_ACCESS_CLAIMS.find((name) => Object.hasOwn(payload, name));
-  return claim ? `claim_${claim}` : undefined;
-}
-
 // Claims that describe the token, not the user: the PDP gets the rest.
 const TOKEN_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'azp', 'nonce', 'at_hash', 'c_hash', 'sid', 'auth_time']);
 

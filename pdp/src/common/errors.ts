@@ -23,6 +23,7 @@ export const errorTable = {
   bad_request: { status: 400, exit: 1, title: 'Malformed HTTP request' },
   request_timeout: { status: 408, exit: 1, title: 'Request was not received in time' },
   headers_too_large: { status: 431, exit: 1, title: 'Request line or headers are too large' },
+  too_many_headers: { status: 431, exit: 1, title: 'Request has too many header lines' },
   unauthorized: { status: 401, exit: 1, title: 'Caller is not authenticated' },
   not_found: { status: 404, exit: 1, title: 'Not found' },
   host_not_allowed: { status: 421, exit: 1, title: 'Request is not addressed to a loopback host' },

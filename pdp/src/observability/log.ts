@@ -106,6 +106,7 @@ export interface DecisionLogEntry {
   api: string;
   /** The request's attributes that do not fit the policy set's schema.json (PDP_SCHEMA_ENFORCE=warn). */
   schemaErrors: readonly FieldError[] | undefined;
+  requestId: string;
 }
 
 export interface DecisionLog {

@@ -17,7 +17,7 @@ import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
 import { loadPolicies } from '../policy/loader.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
 import { createTokenVerifier } from '../token/verifier.js';
-import { createApp } from '../server/app.js';
+import { createApp, MAX_HEADERS_COUNT } from '../server/app.js';
 import { isLoopbackHost } from '../server/host.js';
 import { systemClock, type Clock } from '../server/decisions.js';
 
@@ -142,6 +142,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
+  server.maxHeadersCount = MAX_HEADERS_COUNT;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -17,6 +17,7 @@ import Koa from 'koa';
 import type { Context, Next } from 'koa';
 import compose from 'koa-compose';
 import type { Logger } from 'pino';
+import { acceptedRequestId, REQUEST_ID_HEADER } from '@oracle-ai/contract';
 import { decide as engineDecide } from '../engine/decide.js';
 import { PdpError } from '../common/errors.js';
 import type { DecisionLog } from '../observability/log.js';
@@ -64,6 +65,14 @@ export interface PdpApp {
   routes: readonly RouteSpec[];
   openapi: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * Headers Node parses per request (`server.maxHeadersCount`; Node's default is 2,000). Node drops
+ * every header past it without a word, so a second `Authorization` behind enough padding would
+ * never be seen here while a proxy in front reads it: a request that reaches the limit is
+ * refused as a whole (431), before caller authentication.
+ */
+export const MAX_HEADERS_COUNT = 200;
 
 /** Methods a route may be asked with and be told 405; anything else is 501 (not implemented). */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -139,12 +148,22 @@ export function createApp(deps: AppDeps): PdpApp {
   app.silent = true;
   app.on('error', (err: Error) => logger.debug({ err }, 'connection error'));
 
+  // Request ids the PDP makes up: the decision ids' cheap generator, not a UUID per request.
+  const nextRequestId = createDecisionIds();
   app.use(async function edge(ctx: Context, next: Next) {
+    // Set on Node's response first, so every answer carries it: problem+json, 404, 405, and the
+    // decision answers written past Koa (writeHead merges headers already set).
+    const requestId = acceptedRequestId(ctx.req.headers['x-request-id']) ?? nextRequestId();
+    (ctx.state as { requestId: string }).requestId = requestId;
+    ctx.res.setHeader(REQUEST_ID_HEADER, requestId);
     try {
+      if (ctx.req.rawHeaders.length >= 2 * MAX_HEADERS_COUNT) {
+        throw new PdpError('too_many_headers', `A request may carry fewer than ${MAX_HEADERS_COUNT} header lines.`);
+      }
       await next();
     } catch (err) {
       // Only what nobody threw on purpose is logged as a failure (its message is not sent).
-      if (sendProblem(ctx, err).code === 'internal') logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      if (sendProblem(ctx, err).code === 'internal') logger.error({ err, method: ctx.method, path: ctx.path, requestId }, 'request failed');
     }
     // Koa writes the response after this returns, so a request already in flight when shutdown
     // began closes its socket too. A decision answer was written already, and said so itself.

@@ -64,6 +64,8 @@ export interface DecideInput {
   t0: number;
   /** Which API asked, for the decision log. */
   api: string;
+  /** The request's id, for the decision log. */
+  requestId: string;
 }
 
 const EXPLAIN = Object.freeze({ explain: true });
@@ -145,6 +147,7 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           tokenError: who.failure,
           api: input.api,
           schemaErrors,
+          requestId: input.requestId,
         });
       }
       const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };

@@ -42,6 +42,8 @@ export interface RouteState {
   body: Record<string, unknown>;
   /** The policy set this request is decided against (read once, so a reload mid-request cannot split it). */
   policies: CompiledPolicySet;
+  /** The request's id (the caller's X-Request-ID when acceptable), set by the app's edge. */
+  requestId: string;
 }
 
 export interface Steps {
@@ -49,8 +51,6 @@ export interface Steps {
   readBody(schema: RequestSchemaName): Middleware & { readonly schema: RequestSchemaName };
   /** 503 until a policy set is loaded; else puts it in `ctx.state.policies`. */
   ready: Middleware;
-  /** AuthZEN 1.0 request identification: a PEP's X-Request-ID comes back in the response. */
-  echoRequestId: Middleware;
   decide: Middleware;
   batch: Middleware;
   authzenEvaluation: Middleware;
@@ -102,13 +102,6 @@ interface AzEvaluation {
 interface AzEvaluationsBody extends AzEvaluation {
   evaluations?: AzEvaluation[];
   options?: { evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit' };
-}
-
-/** Only a plain token is echoed (anything else could not be a valid header value anyway). */
-function echoRequestId(ctx: Context, next: Next): Promise<void> {
-  const id = ctx.req.headers['x-request-id'];
-  if (typeof id === 'string' && /^[\x21-\x7e]{1,256}$/.test(id)) ctx.set('X-Request-ID', id);
-  return next();
 }
 
 /** `subject` and `token` together is refused outright: which one would win is not obvious. */
@@ -185,8 +178,6 @@ export function createSteps(deps: StepDeps): Steps {
       return next();
     },
 
-    echoRequestId,
-
     async decide(ctx) {
       const st = state(ctx);
       const req = st.body as unknown as DecideBody;
@@ -194,7 +185,7 @@ export function createSteps(deps: StepDeps): Steps {
       if (who instanceof Promise) who = await who;
       const { resource, action, actionProperties, context } = req;
       const found = schemaErrors(st.policies, 1, () => ({ request: req, pointers: DECIDE_POINTERS }))?.[0];
-      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, actionProperties, context, schemaErrors: found, explain: req.explain === true, t0: st.t0, api: 'decide' })));
+      answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, actionProperties, context, schemaErrors: found, explain: req.explain === true, t0: st.t0, api: 'decide', requestId: st.requestId })));
     },
 
     async batch(ctx) {
@@ -206,7 +197,7 @@ export function createSteps(deps: StepDeps): Steps {
       const found = schemaErrors(st.policies, req.items.length, (i) => ({ request: { ...req.items[i], subject: req.subject }, pointers: batchItemPointers(i) }));
       const input: DecideInput = {
         compiled: st.policies, who: await core.subjectOf(req), resource: first.resource, action: first.action,
-        context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch',
+        context: undefined, explain: req.explain === true, t0: st.t0, api: 'batch', requestId: st.requestId,
       };
       let text = '{"results":[';
       for (let i = 0; i < req.items.length; i++) {
@@ -299,7 +290,7 @@ export function createSteps(deps: StepDeps): Steps {
   function authzenDecide(ctx: Context, r: AuthzenRequest, found: readonly FieldError[] | undefined): AuthzenDecision {
     const st = state(ctx);
     const { subject, resource, action, actionProperties, context } = r;
-    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen' });
+    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen', requestId: st.requestId });
     const out: AuthzenDecision['context'] = { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons };
     if (d.schemaErrors !== undefined) out.schemaErrors = d.schemaErrors;
     return { decision: d.allow, context: out };

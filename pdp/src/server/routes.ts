@@ -66,13 +66,13 @@ export function defineRoutes(h: Steps & { callerAuth: CallerAuth }): RouteSpec[]
       method: 'POST', path: '/access/v1/evaluation', operationId: 'authzenEvaluation',
       summary: 'AuthZEN Authorization API 1.0 Access Evaluation.',
       responses: [{ status: 200, description: 'The AuthZEN decision.', schema: 'AuthzenDecision' }, ...DECIDE_ERRORS],
-      middleware: [callerAuth, h.echoRequestId, readBody('authzenEvaluation'), ready, h.authzenEvaluation],
+      middleware: [callerAuth, readBody('authzenEvaluation'), ready, h.authzenEvaluation],
     },
     {
       method: 'POST', path: '/access/v1/evaluations', operationId: 'authzenEvaluations',
       summary: 'AuthZEN Authorization API 1.0 Access Evaluations (batch, with top-level defaults and evaluations_semantic).',
       responses: [{ status: 200, description: 'One AuthZEN decision per evaluation.', schema: 'AuthzenEvaluationsResponse' }, ...DECIDE_ERRORS],
-      middleware: [callerAuth, h.echoRequestId, readBody('authzenEvaluations'), ready, h.authzenEvaluations],
+      middleware: [callerAuth, readBody('authzenEvaluations'), ready, h.authzenEvaluations],
     },
     {
       method: 'GET', path: '/v1/policies', operationId: 'policies',

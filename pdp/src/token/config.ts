@@ -3,7 +3,7 @@
  * against, where the groups claim is, and the verified-token cache. Parsed here, with the
  * reader of whoever assembles the whole configuration, so every problem is reported at once.
  */
-import { ALLOWED_JWT_ALGORITHMS, claimPathProblem, DEFAULT_JWT_ALGORITHMS } from '@oracle-ai/contract';
+import { ACCESS_TOKEN_TYP, ALLOWED_JWT_ALGORITHMS, claimPathProblem, DEFAULT_JWT_ALGORITHMS } from '@oracle-ai/contract';
 import type { SettingsReader } from '../common/settings.js';
 
 // Asymmetric JWS algorithms only (never `none` or HMAC); the list is shared with demo-api.
@@ -20,6 +20,11 @@ export interface JwtConfig {
   /** Minimum time between two JWKS refetches triggered by an unknown `kid`. */
   jwksCooldownSec: number;
   jwksTimeoutMs: number;
+  /**
+   * The JOSE `typ` a token must carry (compared case-insensitively, `application/` optional);
+   * undefined: not checked (ID, logout and security event tokens are still refused).
+   */
+  typ: string | undefined;
 }
 
 /** The token settings as programmatic options (already typed). */
@@ -32,6 +37,8 @@ export interface TokenOptions {
     clockToleranceSec?: number;
     jwksCooldownSec?: number;
     jwksTimeoutMs?: number;
+    /** Empty string: no typ check. */
+    typ?: string;
   };
   groupsClaim?: string;
   tokenCacheMax?: number;
@@ -49,7 +56,7 @@ export interface TokenSettings {
 
 /**
  * Token mode is on when PDP_JWT_ISSUER is set. Defaults: groups claim `groups`, algorithms
- * RS256,PS256,ES256,EdDSA, clock tolerance 5 s, JWKS cooldown 30 s and timeout 5 s, cache
+ * RS256,PS256,ES256,EdDSA, typ at+jwt, clock tolerance 5 s, JWKS cooldown 30 s and timeout 5 s, cache
  * 10,000 tokens for at most 300 s (never past `exp`).
  */
 export function readTokenSettings(r: SettingsReader, o: TokenOptions): TokenSettings {
@@ -91,6 +98,9 @@ function readJwt(r: SettingsReader, j: TokenOptions['jwt']): Readonly<JwtConfig>
       r.report(algSrc?.name ?? 'PDP_JWT_ALGORITHMS', `algorithm ${JSON.stringify(a)} is not allowed; choose from ${ALLOWED_JWT_ALGORITHMS.join(', ')} (never none or HMAC)`);
     }
   }
+  const typSrc = r.pick(['options.jwt.typ', j?.typ], undefined, 'PDP_JWT_TYP');
+  const typ = typSrc === undefined ? ACCESS_TOKEN_TYP : typSrc.value.trim();
+  if (typ !== '' && !/^[\x21-\x7e]+$/.test(typ)) r.report(typSrc?.name ?? 'PDP_JWT_TYP', `invalid typ ${JSON.stringify(typ)} (e.g. at+jwt; empty turns the check off)`);
   const jwt: JwtConfig = {
     issuer: issuer ?? '',
     audience,
@@ -99,6 +109,7 @@ function readJwt(r: SettingsReader, j: TokenOptions['jwt']): Readonly<JwtConfig>
     clockToleranceSec: r.int(r.pick(['options.jwt.clockToleranceSec', j?.clockToleranceSec], undefined, 'PDP_JWT_CLOCK_TOLERANCE'), 5, 0, 300),
     jwksCooldownSec: r.int(r.pick(['options.jwt.jwksCooldownSec', j?.jwksCooldownSec], undefined, 'PDP_JWKS_COOLDOWN'), 30, 0, 3600),
     jwksTimeoutMs: r.int(r.pick(['options.jwt.jwksTimeoutMs', j?.jwksTimeoutMs], undefined, 'PDP_JWKS_TIMEOUT_MS'), 5000, 100, 60_000),
+    typ: typ === '' ? undefined : typ,
   };
   // A value that failed above was reported; the reader's finish() throws before this is used.
   return Object.freeze(jwt);

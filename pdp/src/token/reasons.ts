@@ -9,6 +9,7 @@ export const TOKEN_FAILURE_CODES = [
   'token_not_yet_valid',
   'token_issuer',
   'token_audience',
+  'token_type',
   'token_missing_subject',
   'token_groups',
   'token_algorithm',
@@ -45,6 +46,8 @@ export function tokenFailureCode(err: unknown): TokenFailureCode {
           return 'token_not_yet_valid';
         case 'sub':
           return 'token_missing_subject';
+        case 'typ':
+          return 'token_type';
         default:
           return 'token_invalid';
       }
@@ -68,6 +71,7 @@ const MESSAGES: Record<TokenFailureCode, string> = {
   token_not_yet_valid: 'The token is not valid yet (nbf).',
   token_issuer: 'The token was issued by an unexpected issuer.',
   token_audience: 'The token is not meant for this audience.',
+  token_type: 'The token is not an access token (its typ, or a nonce or events claim, says it is another kind).',
   token_missing_subject: 'The token has no subject (sub).',
   token_groups: 'The token\'s groups claim is neither a string nor a list of strings.',
   token_algorithm: 'The token is signed with an algorithm that is not allowed.',

@@ -1,14 +1,14 @@
 /**
  * Token mode: turns a caller-supplied JWT into a decision subject. Verification is jose's
- * `jwtVerify` against the issuer's keys (`iss`, `aud`, `exp`, `nbf`, algorithm allow-list,
- * clock tolerance), then `sub` must be a non-empty string. Verified subjects are cached by a
+ * `jwtVerify` against the issuer's keys (`iss`, `aud`, `exp`, `nbf`, `typ`, algorithm allow-list,
+ * clock tolerance), no sign of another kind of token (an ID or logout token), then `sub` must be a non-empty string. Verified subjects are cached by a
  * hash of the token and never outlive its `exp`, so a hot token costs a hash and a map lookup
  * instead of a signature check.
  */
 import { hash } from 'node:crypto';
 import { jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { groupsFromClaims } from '@oracle-ai/contract';
+import { groupsFromClaims, otherTokenKind } from '@oracle-ai/contract';
 import { deepFreeze } from '../common/objects.js';
 import { messageWithCauses } from '../common/errors.js';
 import type { JwtConfig } from './config.js';
@@ -64,6 +64,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     clockTolerance: jwt.clockToleranceSec,
     // A token without `exp` would be valid forever; an access token must carry one.
     requiredClaims: ['sub', 'exp'],
+    // jose compares it case-insensitively, with `application/` optional (RFC 9068 §4).
+    ...(jwt.typ === undefined ? {} : { typ: jwt.typ }),
   };
 
   // Keyed by a hash, so the cache never holds a usable token in memory dumps. One-shot
@@ -80,12 +82,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
     async verify(token) {
       let payload: JWTPayload;
+      let header: { typ?: unknown };
       try {
-        ({ payload } = await jwtVerify(token, keys, { ...verifyOptions, currentDate: new Date(now()) }));
+        ({ payload, protectedHeader: header } = await jwtVerify(token, keys, { ...verifyOptions, currentDate: new Date(now()) }));
       } catch (err) {
         const code = tokenFailureCode(err);
         return { ok: false, code, detail: messageWithCauses(err) };
       }
+      // Refused even with the typ check off: an ID or logout token minted for a client whose id
+      // is our audience is signed by the same issuer, but it is no access token.
+      const kind = otherTokenKind(header, payload);
+      if (kind !== undefined) return { ok: false, code: 'token_type', detail: `not an access token (${kind})` };
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         return { ok: false, code: 'token_missing_subject', detail: 'the "sub" claim must be a non-empty string' };
       }
