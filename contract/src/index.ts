@@ -6,6 +6,8 @@ export type {
   Effect,
   FieldError,
   PoliciesView,
+  PolicyChange,
+  PolicyIds,
   PolicyLoadError,
   PolicyRuleSummary,
   PolicySummary,

@@ -72,10 +72,19 @@ const policiesKeys = {
   policies: 'required',
   roles: 'required',
   lastError: 'required|null',
+  lastChange: 'required|null',
 } as const satisfies KeyTable<PoliciesView>;
 const policyKeys = { id: 'required', resource: 'required', description: 'optional', file: 'required', rules: 'required' } as const satisfies KeyTable<PolicySummary>;
 const ruleKeys = { id: 'required', effect: 'required', actions: 'required' } as const satisfies KeyTable<PolicyRuleSummary>;
 const lastErrorKeys = { at: 'required', errors: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastError']>>;
+const lastChangeKeys = {
+  at: 'required',
+  revision: 'required',
+  previousRevision: 'required|null',
+  added: 'required',
+  removed: 'required',
+} as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>>;
+const policyIdsKeys = { policies: 'required', rules: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>['added']>;
 
 // Compile-time only: the nested tables above are the element types the schema nests.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -137,6 +146,9 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['Policies.policies[]', at(defs['Policies'], 'policies'), policyKeys],
     ['Policies.policies[].rules[]', at(defs['Policies'], 'policies', 'rules'), ruleKeys],
     ['Policies.lastError', at(defs['Policies'], 'lastError'), lastErrorKeys],
+    ['Policies.lastChange', at(defs['Policies'], 'lastChange'), lastChangeKeys],
+    ['Policies.lastChange.added', at(defs['Policies'], 'lastChange', 'added'), policyIdsKeys],
+    ['Policies.lastChange.removed', at(defs['Policies'], 'lastChange', 'removed'), policyIdsKeys],
   ])('%s', (_name, node, table) => {
     expect(tableFromSchema(node!)).toEqual(table);
   });
