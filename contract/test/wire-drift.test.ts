@@ -182,8 +182,15 @@ const loaded: PoliciesView = {
   ],
   roles: ['member'],
   lastError: { at: '2026-01-02T03:05:00.000Z', errors: [{ file: 'bad.json', pointer: '/rules/0', message: 'must have id' }] },
+  lastChange: {
+    at: '2026-01-02T03:04:05.000Z',
+    revision: 'sha256:0123',
+    previousRevision: 'sha256:4567',
+    added: { policies: [], rules: ['chat/members-may-chat'] },
+    removed: { policies: ['reports'], rules: ['reports/all'] },
+  },
 };
-const empty: PoliciesView = { revision: null, loadedAt: null, policies: [], roles: [], lastError: null };
+const empty: PoliciesView = { revision: null, loadedAt: null, policies: [], roles: [], lastError: null, lastChange: null };
 const problem: Problem = { type: 'urn:pdp:problem:validation_failed', title: 'Request body does not match the schema', status: 400, code: 'validation_failed', detail: 'x', instance: '/v1/decide', errors: [{ pointer: '/action', detail: 'must be string' }] };
 const bareProblem: Problem = { type: 'urn:pdp:problem:not_ready', title: 'No policy set is loaded yet', status: 503, code: 'not_ready' };
 

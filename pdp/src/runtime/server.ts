@@ -13,7 +13,7 @@ import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.j
 import { packageVersion } from '../common/version.js';
 import { createDecisionLog, createLogger, monitorLogDrops } from '../observability/log.js';
 import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
-import { createWorkerLoader, loadInProcess } from '../store/loaders.js';
+import { createReloadLoader, loadInProcess } from '../store/loaders.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
 import { createTokenVerifier } from '../token/verifier.js';
 import { createApp } from '../server/app.js';
@@ -94,7 +94,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   const store = new PolicyStore({
     dir: config.policiesDir,
     load: loadInProcess,
-    reload: createWorkerLoader(),
+    reload: createReloadLoader(),
     logger,
     metrics,
     now: clock.now,

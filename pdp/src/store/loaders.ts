@@ -1,13 +1,15 @@
 /**
  * How the store gets a compiled policy set from a directory. The first load at start runs in
  * the process (nothing is being served yet). A reload must not stall the decisions being served
- * meanwhile: reading and checking an 8 MB set takes a second or more, so it runs in a worker
+ * meanwhile: reading and checking an 8 MB set takes a second or more, so a large one runs in a worker
  * thread; the compiled index (Maps, Sets, closures) cannot cross a thread boundary, so the main
  * thread decodes the worker's result and compiles it in slices of at most SLICE_MS, yielding to
  * requests (setImmediate) between slices. A worker that crashes, or does not answer within the
  * timeout, is a failed reload like any other: the last good set keeps serving.
  */
 import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { compile, compileSteps, type CompiledPolicySet } from '../engine/compile.js';
@@ -48,6 +50,13 @@ export type WorkerReply =
 export const SLICE_MS = 4;
 /** Default for a worker that neither answers nor exits. */
 export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * Below this many bytes of *.json a reload runs in the process, as the first load does: such a
+ * set loads and compiles in a few tens of ms, less than a worker takes to start (it loads the
+ * checker and compiles its schemas each time), and edits stay in force well within a second.
+ */
+export const IN_PROCESS_MAX_BYTES = 256 * 1024;
 
 /** The first load: in the process, in one go. */
 export const loadInProcess: LoadAndCompile = async (dir, servingRevision) => {
@@ -110,6 +119,22 @@ function* decodeAndCompile(reply: Extract<WorkerReply, { kind: 'loaded' }>): Gen
 function workerEntry(): URL {
   const built = new URL('./load-worker.js', import.meta.url);
   return existsSync(built) ? built : new URL('../../dist/store/load-worker.js', import.meta.url);
+}
+
+/** Bytes of the directory's *.json entries; 0 when it cannot be read (the loader says why). */
+async function jsonBytes(dir: string): Promise<number> {
+  try {
+    const names = (await readdir(dir)).filter((n) => n.toLowerCase().endsWith('.json'));
+    const sizes = await Promise.all(names.map((n) => stat(join(dir, n)).then((s) => s.size, () => 0)));
+    return sizes.reduce((a, b) => a + b, 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Reloads: small sets in the process, large ones through `large` (the worker loader). */
+export function createReloadLoader(large: LoadAndCompile = createWorkerLoader(), inProcessMaxBytes = IN_PROCESS_MAX_BYTES): LoadAndCompile {
+  return async (dir, servingRevision) => ((await jsonBytes(dir)) < inProcessMaxBytes ? loadInProcess : large)(dir, servingRevision);
 }
 
 export interface WorkerLoaderOptions {
