@@ -7,6 +7,8 @@ export type {
   Effect,
   FieldError,
   PoliciesView,
+  PolicyChange,
+  PolicyIds,
   PolicyLoadError,
   PolicyRuleSummary,
   PolicySummary,

@@ -102,6 +102,27 @@ export interface PoliciesView {
   roles: readonly string[];
   /** The last reload that failed (the previous set keeps serving), or null. */
   lastError: null | { at: string; errors: readonly PolicyLoadError[] };
+  /**
+   * What the last successful reload changed, by id (rules as `policy/rule`), or null before the
+   * first one. A rule whose id stayed but whose content changed is in neither list.
+   */
+  lastChange: null | PolicyChange;
+}
+
+/** Ids of policies and of rules (`policy/rule`). */
+export interface PolicyIds {
+  policies: readonly string[];
+  rules: readonly string[];
+}
+
+/** The diff of one reload. */
+export interface PolicyChange {
+  at: string;
+  revision: string;
+  /** Null when no set was being served before (the first load had failed). */
+  previousRevision: string | null;
+  added: PolicyIds;
+  removed: PolicyIds;
 }
 
 /** One offending field of a request: where it is (RFC 6901 JSON pointer) and what is wrong. */

@@ -73,10 +73,19 @@ const policiesKeys = {
   policies: 'required',
   roles: 'required',
   lastError: 'required|null',
+  lastChange: 'required|null',
 } as const satisfies KeyTable<PoliciesView>;
 const policyKeys = { id: 'required', resource: 'required', description: 'optional', file: 'required', rules: 'required' } as const satisfies KeyTable<PolicySummary>;
 const ruleKeys = { id: 'required', effect: 'required', actions: 'required' } as const satisfies KeyTable<PolicyRuleSummary>;
 const lastErrorKeys = { at: 'required', errors: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastError']>>;
+const lastChangeKeys = {
+  at: 'required',
+  revision: 'required',
+  previousRevision: 'required|null',
+  added: 'required',
+  removed: 'required',
+} as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>>;
+const policyIdsKeys = { policies: 'required', rules: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>['added']>;
 
 // Compile-time only: the nested tables above are the element types the schema nests.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -138,6 +147,9 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['Policies.policies[]', at(defs['Policies'], 'policies'), policyKeys],
     ['Policies.policies[].rules[]', at(defs['Policies'], 'policies', 'rules'), ruleKeys],
     ['Policies.lastError', at(defs['Policies'], 'lastError'), lastErrorKeys],
+    ['Policies.lastChange', at(defs['Policies'], 'lastChange'), lastChangeKeys],
+    ['Policies.lastChange.added', at(defs['Policies'], 'lastChange', 'added'), policyIdsKeys],
+    ['Policies.lastChange.removed', at(defs['Policies'], 'lastChange', 'removed'), policyIdsKeys],
   ])('%s', (_name, node, table) => {
     expect(tableFromSchema(node!)).toEqual(table);
   });
@@ -171,8 +183,15 @@ const loaded: PoliciesView = {
   ],
   roles: ['member'],
   lastError: { at: '2026-01-02T03:05:00.000Z', errors: [{ file: 'bad.json', pointer: '/rules/0', message: 'must have id' }] },
+  lastChange: {
+    at: '2026-01-02T03:04:05.000Z',
+    revision: 'sha256:0123',
+    previousRevision: 'sha256:4567',
+    added: { policies: [], rules: ['chat/members-may-chat'] },
+    removed: { policies: ['reports'], rules: ['reports/all'] },
+  },
 };
-const empty: PoliciesView = { revision: null, loadedAt: null, policies: [], roles: [], lastError: null };
+const empty: PoliciesView = { revision: null, loadedAt: null, policies: [], roles: [], lastError: null, lastChange: null };
 const problem: Problem = { type: 'urn:pdp:problem:validation_failed', title: 'Request body does not match the schema', status: 400, code: 'validation_failed', detail: 'x', instance: '/v1/decide', errors: [{ pointer: '/action', detail: 'must be string' }] };
 const bareProblem: Problem = { type: 'urn:pdp:problem:not_ready', title: 'No policy set is loaded yet', status: 503, code: 'not_ready' };
 

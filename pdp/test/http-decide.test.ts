@@ -119,7 +119,7 @@ describe('operations endpoints', () => {
   test('GET /v1/policies has the shared shape', async () => {
     const res = await get(pdp.url, '/v1/policies');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['lastError', 'loadedAt', 'policies', 'revision', 'roles']);
+    expect(Object.keys(res.body).sort()).toEqual(['lastChange', 'lastError', 'loadedAt', 'policies', 'revision', 'roles']);
     expect(res.body.lastError).toBeNull();
     expect(new Date(res.body.loadedAt).toString()).not.toBe('Invalid Date');
     expect(res.body.roles).toEqual(['ai-admin', 'ai-user']);

@@ -112,12 +112,16 @@ function bucketOf(rules: readonly CompiledRule[]): Bucket {
   return { rules: [...deny, ...rules.filter((r) => r.effect === 'allow')], denyCount: deny.length };
 }
 
-function typeIndexOf(rules: CompiledRule[]): TypeIndex {
+function* typeIndexOf(rules: CompiledRule[]): Generator<void, TypeIndex> {
   rules.sort((a, b) => a.seq - b.seq);
   const names = new Set<string>();
   for (const r of rules) for (const a of r.actions) if (a !== '*') names.add(a);
   const actions = [...names];
-  const buckets = actions.map((action) => bucketOf(rules.filter((r) => r.anyAction || r.actions.has(action))));
+  const buckets: Bucket[] = [];
+  for (const action of actions) {
+    buckets.push(bucketOf(rules.filter((r) => r.anyAction || r.actions.has(action))));
+    yield;
+  }
   const byAction = actions.length > MAX_SCANNED_ACTIONS ? new Map(actions.map((a, i) => [a, buckets[i] as Bucket])) : null;
   return { actions, buckets, byAction, anyAction: bucketOf(rules.filter((r) => r.anyAction)), all: rules };
 }
@@ -135,6 +139,22 @@ export function bucketFor(typeIndex: TypeIndex, action: string): Bucket {
  * checker did; see `compilePolicySet` for sets built by hand). A decision never throws.
  */
 export function compile(set: CheckedPolicySet): CompiledPolicySet {
+  const steps = compileSteps(set);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Rules compiled between two pauses of {@link compileSteps}. */
+const RULES_PER_STEP = 256;
+
+/**
+ * `compile` in small steps: the generator pauses (yields) after every few hundred rules and every
+ * bucket, so a caller on a busy event loop can compile a large set in slices, yielding to
+ * requests in between (see store/). The result is the same as `compile`'s.
+ */
+export function* compileSteps(set: CheckedPolicySet): Generator<void, CompiledPolicySet> {
   // Data is handed in with the set, never read here: the engine stays pure.
   const data = freezeData(set.data);
   const roles: CompiledRoles = compileRoles(set.roles ?? {}, data);
@@ -145,6 +165,7 @@ export function compile(set: CheckedPolicySet): CompiledPolicySet {
   for (const policy of set.policies) {
     for (const rule of policy.rules) {
       const compiled = compileRule(policy, rule, seq++, interned);
+      if (seq % RULES_PER_STEP === 0) yield;
       if (policy.resource === '*') {
         wildcardRules.push(compiled);
       } else {
@@ -156,11 +177,12 @@ export function compile(set: CheckedPolicySet): CompiledPolicySet {
   }
 
   const byType = new Map<string, TypeIndex>();
-  for (const [type, rules] of byTypeRules) byType.set(type, typeIndexOf([...rules, ...wildcardRules]));
+  for (const [type, rules] of byTypeRules) byType.set(type, yield* typeIndexOf([...rules, ...wildcardRules]));
+  const anyType = yield* typeIndexOf([...wildcardRules]);
 
   return Object.freeze({
     revision: set.revision,
     policySet: set,
-    index: Object.freeze({ byType, anyType: typeIndexOf([...wildcardRules]), roles, ruleCount: seq }),
+    index: Object.freeze({ byType, anyType, roles, ruleCount: seq }),
   });
 }

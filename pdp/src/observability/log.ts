@@ -25,6 +25,8 @@ export interface CreateLoggerOptions {
   redact?: readonly string[];
   /** Where lines go; default: stdout through pino's asynchronous destination. */
   destination?: DestinationStream;
+  /** The default destination's buffer limit (`PDP_LOG_MAX_BUFFER_BYTES`; default LOG_MAX_BUFFERED). */
+  maxBufferBytes?: number;
 }
 
 export interface PdpLogger {
@@ -35,8 +37,10 @@ export interface PdpLogger {
   flush(): void;
 }
 
-/** Bytes a stuck output may hold back before lines are dropped (not kept in memory). */
+/** Bytes a stuck output may hold back before lines are dropped (not kept in memory); the default. */
 export const LOG_MAX_BUFFERED = 16 * 1024 * 1024;
+/** The smallest buffer limit allowed: well above the 8 KiB sonic-boom writes at once. */
+export const LOG_MIN_BUFFERED = 64 * 1024;
 
 /**
  * pino's asynchronous destination (sonic-boom) as the service uses it: lines are handed to the
@@ -45,8 +49,24 @@ export const LOG_MAX_BUFFERED = 16 * 1024 * 1024;
  * joined into strings of at most 8 KiB (sonic-boom's default is 16 KiB): its write() measures
  * the byte length of the string being joined on every line, so that cost grows with the cap.
  */
-export function createLogDestination(target: { fd: number } | { dest: string }): ReturnType<typeof pino.destination> {
-  return pino.destination({ ...target, sync: false, minLength: 4096, maxWrite: 8192, periodicFlush: 25, maxLength: LOG_MAX_BUFFERED });
+export function createLogDestination(target: { fd: number } | { dest: string }, maxBufferBytes = LOG_MAX_BUFFERED): ReturnType<typeof pino.destination> {
+  return pino.destination({ ...target, sync: false, minLength: 4096, maxWrite: 8192, periodicFlush: 25, maxLength: maxBufferBytes });
+}
+
+/** Why lines were lost: the buffer limit was reached, or the output refused a write. */
+export type LogDropReason = 'buffer_full' | 'write_error';
+
+/**
+ * Calls `onDrop` for every line a sonic-boom destination drops at its buffer limit (its `drop`
+ * event, one per line pino writes) and for every write error (the lines of that write are lost;
+ * counted as one). Listening for `error` also keeps a broken stdout from crashing the process.
+ * Other destinations (a test's capture) emit neither and are left alone.
+ */
+export function watchLogDrops(destination: DestinationStream, onDrop: (reason: LogDropReason, err?: Error) => void): void {
+  const emitter = destination as Partial<Pick<NodeJS.EventEmitter, 'on'>>;
+  if (typeof emitter.on !== 'function') return;
+  emitter.on.call(destination, 'drop', () => onDrop('buffer_full'));
+  emitter.on.call(destination, 'error', (err: Error) => onDrop('write_error', err));
 }
 
 /**
@@ -64,11 +84,75 @@ export function redactionPaths(configured: readonly string[]): string[] {
   return [...paths];
 }
 
+/** At most one warning about lost lines per this many ms (default of {@link monitorLogDrops}). */
+export const LOG_DROP_WARN_INTERVAL_MS = 60_000;
+
+export interface LogDropMonitor {
+  /** Reports what is still untold and stops. */
+  close(): void;
+}
+
+/**
+ * Counts lost lines (`count`) and warns about them in the service log, at most once per
+ * interval, with how many were lost since the last warning: a stuck output drops thousands of
+ * lines a second, and one warning per line would only add to them. The warning goes to the same
+ * output, so while it is stuck the warning may be lost too; the counter is not.
+ */
+export function monitorLogDrops(
+  destination: DestinationStream,
+  options: { logger: Logger; count: (reason: LogDropReason) => void; intervalMs?: number },
+): LogDropMonitor {
+  const intervalMs = options.intervalMs ?? LOG_DROP_WARN_INTERVAL_MS;
+  const pending: Record<LogDropReason, number> = { buffer_full: 0, write_error: 0 };
+  let lastError: string | undefined;
+  let lastWarned = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  let warning = false;
+  const warn = (): void => {
+    timer = undefined;
+    if (pending.buffer_full + pending.write_error === 0) return;
+    lastWarned = Date.now();
+    const fields = { dropped: { ...pending }, ...(lastError !== undefined ? { writeError: lastError } : {}), intervalMs };
+    pending.buffer_full = 0;
+    pending.write_error = 0;
+    lastError = undefined;
+    // The warning itself may be dropped at the limit: that must not schedule another one.
+    warning = true;
+    try {
+      options.logger.warn(fields, 'log lines were lost: the output did not keep up or refused writes (see pdp_decision_log_dropped_total)');
+    } finally {
+      warning = false;
+    }
+  };
+  watchLogDrops(destination, (reason, err) => {
+    options.count(reason);
+    if (warning) return;
+    pending[reason]++;
+    if (err !== undefined) lastError = (err as NodeJS.ErrnoException).code ?? err.message;
+    if (timer !== undefined) return;
+    const wait = lastWarned + intervalMs - Date.now();
+    if (wait <= 0) {
+      // Not from inside the destination's write: the warning is one more write.
+      timer = setTimeout(warn, 0);
+    } else {
+      timer = setTimeout(warn, wait);
+    }
+    timer.unref();
+  });
+  return {
+    close() {
+      if (timer !== undefined) clearTimeout(timer);
+      warn();
+    },
+  };
+}
+
 /** One destination for stdout per process: two servers in one process must not interleave writes. */
 let stdoutDestination: DestinationStream | undefined;
 
 export function createLogger(options: CreateLoggerOptions): PdpLogger {
-  const destination = options.destination ?? (stdoutDestination ??= createLogDestination({ fd: 1 }));
+  // The first server of a process sets stdout's buffer limit; later ones share that destination.
+  const destination = options.destination ?? (stdoutDestination ??= createLogDestination({ fd: 1 }, options.maxBufferBytes));
   const logger = pino(
     {
       name: 'pdp',

@@ -22,6 +22,8 @@ export interface PdpMetrics {
   tokenCacheHits: Counter;
   tokenCacheMisses: Counter;
   tokenFailures: Counter<'code'>;
+  /** Log lines lost (the decision log's and the service log's: they share one output). */
+  logDropped: Counter<'reason'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): PdpMetrics {
@@ -37,6 +39,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): PdpMe
   // Every series a dashboard expects is there from the start, at 0, not only after its first event.
   for (const effect of ['allow', 'deny']) decisions.labels(effect).inc(0);
   for (const result of ['success', 'unchanged', 'failure']) reloads.labels(result).inc(0);
+  const logDropped = new Counter({
+    name: 'pdp_decision_log_dropped_total',
+    help: 'Decision and service log lines lost, by reason: buffer_full (the output did not keep up; one per line), write_error (the output refused a write; one per error).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of ['buffer_full', 'write_error']) logDropped.labels(reason).inc(0);
   const metrics: PdpMetrics = {
     registry,
     decisionsAllow: decisions.labels('allow'),
@@ -58,6 +67,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): PdpMe
     tokenCacheHits: new Counter({ name: 'pdp_token_cache_hits_total', help: 'Tokens found in the verified-token cache (no signature check).', registers }),
     tokenCacheMisses: new Counter({ name: 'pdp_token_cache_misses_total', help: 'Tokens not in the verified-token cache (verified with the JWKS).', registers }),
     tokenFailures: new Counter({ name: 'pdp_token_failures_total', help: 'Tokens refused, by reason code.', labelNames: ['code'] as const, registers }),
+    logDropped,
   };
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'pdp_' });
   return metrics;

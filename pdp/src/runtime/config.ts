@@ -11,7 +11,7 @@ import { isLoopbackHost } from '../server/host.js';
 import { readTokenSettings, type TokenOptions, type TokenSettings } from '../token/config.js';
 import { DEFAULT_SCHEMA_ENFORCE, SCHEMA_ENFORCE_MODES, type SchemaEnforceMode } from '../policy/request-attributes.js';
 
-import { LOG_LEVELS, type LogLevel } from '../observability/log.js';
+import { LOG_LEVELS, LOG_MAX_BUFFERED, LOG_MIN_BUFFERED, type LogLevel } from '../observability/log.js';
 export type { LogLevel };
 
 export interface Config extends TokenSettings {
@@ -29,6 +29,8 @@ export interface Config extends TokenSettings {
   logLevel: LogLevel;
   decisionLog: boolean;
   logRedact: readonly string[];
+  /** Bytes of log lines held for a slow output before lines are dropped (and counted). */
+  logMaxBufferBytes: number;
   maxBatch: number;
   maxBodyBytes: number;
   maxDepth: number;
@@ -50,6 +52,7 @@ export interface ConfigOptions extends TokenOptions {
   logLevel?: LogLevel;
   decisionLog?: boolean;
   logRedact?: readonly string[];
+  logMaxBufferBytes?: number;
   maxBatch?: number;
   maxBodyBytes?: number;
   maxDepth?: number;
@@ -75,8 +78,9 @@ export interface LoadConfigSources {
  * Builds the frozen {@link Config}, or throws one ConfigError listing every invalid value.
  *
  * Defaults: policies `./policies`, host `127.0.0.1`, port 8181, no caller tokens (loopback
- * only), log level info, decision log on, batch 100 items, body 100 KiB, nesting depth 32,
- * schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s; the token settings' defaults are
+ * only), log level info, decision log on, log buffer 16 MiB, batch 100 items, body 100 KiB,
+ * nesting depth 32, schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s;
+ * the token settings' defaults are
  * in token/config.ts.
  */
 export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
@@ -156,6 +160,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     logLevel,
     decisionLog: boolSetting('decisionLog', 'decision-log', 'PDP_DECISION_LOG', true),
     logRedact: Object.freeze(logRedact),
+    logMaxBufferBytes: intSetting('logMaxBufferBytes', undefined, 'PDP_LOG_MAX_BUFFER_BYTES', LOG_MAX_BUFFERED, LOG_MIN_BUFFERED, 1024 * 1024 * 1024),
     maxBatch: intSetting('maxBatch', 'max-batch', 'PDP_MAX_BATCH', 100, 1, 10_000),
     maxBodyBytes: intSetting('maxBodyBytes', undefined, 'PDP_MAX_BODY_BYTES', 100 * 1024, 256, 64 * 1024 * 1024),
     maxDepth: intSetting('maxDepth', undefined, 'PDP_MAX_DEPTH', 32, 4, 1000),

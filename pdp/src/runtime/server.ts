@@ -9,12 +9,11 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DestinationStream, Logger } from 'pino';
 import { loadConfig, type Config, type ConfigOptions } from './config.js';
-import { compilePolicySet as compile } from '../policy/compile.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
 import { packageVersion } from '../common/version.js';
-import { createDecisionLog, createLogger } from '../observability/log.js';
+import { createDecisionLog, createLogger, monitorLogDrops } from '../observability/log.js';
 import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
-import { loadPolicies } from '../policy/loader.js';
+import { createReloadLoader, loadInProcess } from '../store/loaders.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
 import { createTokenVerifier } from '../token/verifier.js';
 import { createApp, MAX_HEADERS_COUNT } from '../server/app.js';
@@ -84,14 +83,18 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     throw new ConfigError([{ variable: from, message: `policy directory ${config.policiesDir} does not exist or is not a directory${hint}` }]);
   }
   const clock = extras.clock ?? systemClock;
-  const own = extras.logger === undefined ? createLogger({ level: config.logLevel, redact: config.logRedact, destination: extras.logDestination }) : undefined;
+  const own =
+    extras.logger === undefined
+      ? createLogger({ level: config.logLevel, redact: config.logRedact, destination: extras.logDestination, maxBufferBytes: config.logMaxBufferBytes })
+      : undefined;
   const logger = extras.logger ?? (own as NonNullable<typeof own>).logger;
   const metrics = createMetrics({ defaultMetrics: extras.defaultMetrics === true });
+  const drops = own === undefined ? undefined : monitorLogDrops(own.destination, { logger, count: (reason) => metrics.logDropped.labels(reason).inc() });
 
   const store = new PolicyStore({
     dir: config.policiesDir,
-    load: loadPolicies,
-    compile,
+    load: loadInProcess,
+    reload: createReloadLoader(),
     logger,
     metrics,
     now: clock.now,
@@ -194,6 +197,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
         await closed;
       }
       clearTimeout(timer);
+      drops?.close();
       own?.flush();
     })());
 

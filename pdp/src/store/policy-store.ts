@@ -13,16 +13,15 @@ import type { PolicyError } from '../policy/check.js';
 import type { PdpMetrics } from '../observability/metrics.js';
 import { DATA_DIR } from '../policy/data.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
+import { runInSlices, type LoadAndCompile } from './loaders.js';
 import { messageWithCauses } from '../common/errors.js';
-
-
-export type LoadPolicies = (dir: string) => Promise<{ ok: true; policySet: PolicySet } | { ok: false; errors: PolicyError[] }>;
-export type CompilePolicies = (set: PolicySet) => CompiledPolicySet;
 
 export interface PolicyStoreOptions {
   dir: string;
-  load: LoadPolicies;
-  compile: CompilePolicies;
+  /** The first load (at start). */
+  load: LoadAndCompile;
+  /** Every later load (default: `load`); the server's runs off the event loop (loaders.ts). */
+  reload?: LoadAndCompile;
   logger: Logger;
   metrics?: PdpMetrics;
   /** Wall clock (ms since epoch), for `loadedAt` and `lastError.at`. */
@@ -38,12 +37,44 @@ export type ReloadResult =
 
 /** The body of GET /v1/policies (the `Policies` schema in responses.schema.json). */
 export type { PoliciesView };
+type PolicyChange = NonNullable<PoliciesView['lastChange']>;
+
+/** Most ids a reload's log line lists per kind (all of them are in GET /v1/policies). */
+const LOGGED_IDS = 100;
+
+/** `policy/rule` of every rule; a step per thousand rules, to run in slices. */
+function* ruleIds(set: PolicySet | undefined): Generator<void, Set<string>> {
+  const ids = new Set<string>();
+  let n = 0;
+  for (const p of set?.policies ?? []) {
+    for (const r of p.rules) {
+      ids.add(`${p.id}/${r.id}`);
+      if (++n % 1000 === 0) yield;
+    }
+  }
+  return ids;
+}
+
+/** Policies and rules (by id) in `next` and not in `previous`, and the other way round. */
+function* diffSets(previous: PolicySet | undefined, next: PolicySet): Generator<void, Pick<PolicyChange, 'added' | 'removed'>> {
+  const minus = (a: Iterable<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
+  const before = new Set((previous?.policies ?? []).map((p) => p.id));
+  const after = new Set(next.policies.map((p) => p.id));
+  const rulesBefore = yield* ruleIds(previous);
+  const rulesAfter = yield* ruleIds(next);
+  yield;
+  return {
+    added: { policies: minus(after, before), rules: minus(rulesAfter, rulesBefore) },
+    removed: { policies: minus(before, after), rules: minus(rulesBefore, rulesAfter) },
+  };
+}
 
 export class PolicyStore {
   /** The set decisions read. Replaced, never mutated: reading it once per request is atomic. */
   current: CompiledPolicySet | undefined = undefined;
   private loadedAt: string | null = null;
   private lastError: PoliciesView['lastError'] = null;
+  private lastChange: PoliciesView['lastChange'] = null;
   private view: PoliciesView | undefined;
   private running: Promise<ReloadResult> | undefined;
   private queued: Promise<ReloadResult> | undefined;
@@ -91,16 +122,27 @@ export class PolicyStore {
     const { logger, metrics } = this.options;
     let outcome: ReloadResult;
     try {
-      const loaded = await this.options.load(this.options.dir);
-      if (!loaded.ok) {
+      const first = trigger === 'start';
+      const load = first ? this.options.load : (this.options.reload ?? this.options.load);
+      const previous = this.current;
+      const loaded = await load(this.options.dir, previous?.revision);
+      if (loaded.kind === 'failure') {
         outcome = { result: 'failure', errors: loaded.errors };
-      } else if (this.current !== undefined && loaded.policySet.revision === this.current.revision) {
-        outcome = { result: 'unchanged', revision: this.current.revision };
-      } else {
-        const compiled = this.options.compile(loaded.policySet);
+      } else if (loaded.kind === 'unchanged' && previous !== undefined) {
+        outcome = { result: 'unchanged', revision: previous.revision };
+      } else if (loaded.kind === 'loaded') {
+        const compiled = loaded.compiled;
+        const change = first ? undefined : await runInSlices(diffSets(previous?.policySet, compiled.policySet));
+        // The one swap: a decision reads `current` once, so it sees the old set or the new one.
         this.current = compiled;
         this.loadedAt = new Date(this.now()).toISOString();
+        if (change !== undefined) {
+          this.lastChange = { at: this.loadedAt, revision: compiled.revision, previousRevision: previous?.revision ?? null, ...change };
+          this.logChange(trigger, this.lastChange);
+        }
         outcome = { result: 'success', revision: compiled.revision };
+      } else {
+        throw new Error('the loader reported an unchanged set while none is loaded');
       }
     } catch (err) {
       // The loader reports problems as data; a throw here is a bug, and it still must not
@@ -133,6 +175,26 @@ export class PolicyStore {
     return outcome;
   }
 
+  /**
+   * A removed policy or rule is worth a warning: a deny policy deleted by mistake, or a release
+   * copied file by file and caught half way, widens access without any error.
+   */
+  private logChange(trigger: string, change: PolicyChange): void {
+    const ids = (list: readonly string[]): readonly string[] => (list.length > LOGGED_IDS ? [...list.slice(0, LOGGED_IDS), `… ${list.length - LOGGED_IDS} more`] : list);
+    const removedAny = change.removed.policies.length + change.removed.rules.length > 0;
+    const fields = {
+      trigger,
+      revision: change.revision,
+      previousRevision: change.previousRevision,
+      added: { policies: ids(change.added.policies), rules: ids(change.added.rules) },
+      removed: { policies: ids(change.removed.policies), rules: ids(change.removed.rules) },
+      addedRules: change.added.rules.length,
+      removedRules: change.removed.rules.length,
+    };
+    if (removedAny) this.options.logger.warn(fields, 'policy reload removed policies or rules; check that this was intended');
+    else this.options.logger.info(fields, 'policy reload changed the set');
+  }
+
   /** What GET /v1/policies shows; built once per change, not per request. */
   describe(): PoliciesView {
     if (this.view) return this.view;
@@ -150,6 +212,7 @@ export class PolicyStore {
       })),
       roles: Object.keys(set?.roles ?? {}).sort(),
       lastError: this.lastError,
+      lastChange: this.lastChange,
     };
     return this.view;
   }
