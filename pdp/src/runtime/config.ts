@@ -40,6 +40,8 @@ export interface Config extends TokenSettings {
   watch: boolean;
   reloadDebounceMs: number;
   shutdownTimeoutMs: number;
+  /** Client connections open at once; beyond it new ones are closed as they arrive. */
+  maxConnections: number;
 }
 
 /** Programmatic options (the same settings as the environment, already typed). */
@@ -61,6 +63,7 @@ export interface ConfigOptions extends TokenOptions {
   watch?: boolean;
   reloadDebounceMs?: number;
   shutdownTimeoutMs?: number;
+  maxConnections?: number;
 }
 
 /** Command-line flags of `pdp serve`, as strings (see cli/serve.ts). */
@@ -79,7 +82,7 @@ export interface LoadConfigSources {
  *
  * Defaults: policies `./policies`, host `127.0.0.1`, port 8181, no caller tokens (loopback
  * only), log level info, decision log on, log buffer 16 MiB, batch 100 items, body 100 KiB,
- * nesting depth 32, schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s;
+ * nesting depth 32, schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s, 10,000 connections;
  * the token settings' defaults are
  * in token/config.ts.
  */
@@ -169,6 +172,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     watch: boolSetting('watch', undefined, 'PDP_WATCH', true),
     reloadDebounceMs: intSetting('reloadDebounceMs', undefined, 'PDP_RELOAD_DEBOUNCE_MS', 100, 0, 60_000),
     shutdownTimeoutMs: intSetting('shutdownTimeoutMs', undefined, 'PDP_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    maxConnections: intSetting('maxConnections', undefined, 'PDP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
   r.finish();
   return Object.freeze(config);

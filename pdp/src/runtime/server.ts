@@ -146,6 +146,9 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
   server.maxHeadersCount = MAX_HEADERS_COUNT;
+  // A flood of idle connections must not take every file descriptor (each caller service keeps
+  // a keep-alive pool, so the default is generous).
+  server.maxConnections = config.maxConnections;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
