@@ -10,6 +10,7 @@ const LISTING: AdminPoliciesResponse = {
   policies: [{ id: 'chat', resource: 'chat', file: 'chat.json', rules: [{ id: 'r', effect: 'allow', actions: ['read'] }] }],
   roles: [],
   lastError: null,
+  lastChange: null,
 };
 
 describe('AdminPoliciesService', () => {
