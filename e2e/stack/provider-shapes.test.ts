@@ -172,7 +172,7 @@ describe('a Keycloak-like provider, configured by the README recipe', () => {
   it('the PDP in token mode reads the same roles from the same tokens', async () => {
     const alice = await decide(tokens.get('alice')!, 'chat', 'read');
     expect(alice.status, `${JSON.stringify(alice.body)}\n${pdp.output()}`).toBe(200);
-    expect(alice.body.allow).toBe(true);
+    expect(alice.body.allow, JSON.stringify(alice.body)).toBe(true);
     const bob = await decide(tokens.get('bob')!, 'chat', 'read');
     expect(bob.status).toBe(200);
     expect(bob.body.allow).toBe(false);

@@ -64,6 +64,13 @@ describe('loadConfig', () => {
     expect(c.logRedact).toEqual(['subject', 'resource.id']);
   });
 
+  test('PDP_JWT_TYP set but empty turns the typ check off (an empty value here means something)', () => {
+    const env = { PDP_JWT_ISSUER: 'http://localhost:9000', PDP_JWT_AUDIENCE: 'http://localhost:3000/api' };
+    expect(loadConfig({ env: { ...env, PDP_JWT_TYP: '' }, cwd }).jwt?.typ).toBeUndefined();
+    expect(loadConfig({ env: { ...env, PDP_JWT_TYP: 'JWT' }, cwd }).jwt?.typ).toBe('JWT');
+    expect(loadConfig({ env, cwd }).jwt?.typ).toBe('at+jwt');
+  });
+
   test('token mode: issuer + audience, default algorithms and tolerance', () => {
     const c = loadConfig({ env: { PDP_JWT_ISSUER: 'http://localhost:9000', PDP_JWT_AUDIENCE: 'http://localhost:3000/api' }, cwd });
     expect(c.jwt).toEqual({

@@ -24,16 +24,21 @@ export class SettingsReader {
     this.problems.push({ variable, message });
   }
 
-  /** The first given of: option, flag, environment variable (an empty variable counts as unset). */
+  /**
+   * The first given of: option, flag, environment variable. An empty variable counts as unset,
+   * unless `emptyIsValue` (for a setting whose empty value means something: `PDP_JWT_TYP=` turns
+   * the typ check off).
+   */
   pick<T>(
     option: readonly [name: string, value: T | undefined] | undefined,
     flag: readonly [name: string, value: string | undefined] | undefined,
     envName: string | undefined,
+    emptyIsValue = false,
   ): Setting<T> | undefined {
     if (option !== undefined && option[1] !== undefined) return { name: option[0], value: option[1] };
     if (flag !== undefined && flag[1] !== undefined) return { name: flag[0], value: flag[1] };
     const raw = envName === undefined ? undefined : this.env[envName];
-    if (envName !== undefined && raw !== undefined && raw !== '') return { name: envName, value: raw };
+    if (envName !== undefined && raw !== undefined && (raw !== '' || emptyIsValue)) return { name: envName, value: raw };
     return undefined;
   }
 

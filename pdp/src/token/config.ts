@@ -98,7 +98,7 @@ function readJwt(r: SettingsReader, j: TokenOptions['jwt']): Readonly<JwtConfig>
       r.report(algSrc?.name ?? 'PDP_JWT_ALGORITHMS', `algorithm ${JSON.stringify(a)} is not allowed; choose from ${ALLOWED_JWT_ALGORITHMS.join(', ')} (never none or HMAC)`);
     }
   }
-  const typSrc = r.pick(['options.jwt.typ', j?.typ], undefined, 'PDP_JWT_TYP');
+  const typSrc = r.pick(['options.jwt.typ', j?.typ], undefined, 'PDP_JWT_TYP', true);
   const typ = typSrc === undefined ? ACCESS_TOKEN_TYP : typSrc.value.trim();
   if (typ !== '' && !/^[\x21-\x7e]+$/.test(typ)) r.report(typSrc?.name ?? 'PDP_JWT_TYP', `invalid typ ${JSON.stringify(typ)} (e.g. at+jwt; empty turns the check off)`);
   const jwt: JwtConfig = {
