@@ -4,6 +4,7 @@
  * whose tests sign in imports them from `demo-idp/testing`, since the IdP owns its login form.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 
 /** The password of every user in users.json. */
 export const DEMO_PASSWORD = 'demo';
@@ -219,4 +220,35 @@ export async function codeFor(client: TestClient, login: string, opts: { nonce?:
     ...(opts.jar ? { jar: opts.jar } : {}),
   });
   return { code: codeFromCallback(callback).code, verifier, callback };
+}
+
+/**
+ * Opens `cap` connections to `url` and one more, holds them idle, and says whether the extra one
+ * was closed by the server (within 2 s) while the first `cap` stayed open. Every socket is
+ * closed before it returns. For the services' connection caps (`*_MAX_CONNECTIONS`).
+ */
+export async function probeConnectionCap(url: string, cap: number): Promise<{ extraClosed: boolean; heldOpen: boolean }> {
+  const { hostname, port } = new URL(url);
+  const open = (): Promise<Socket> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname.replace(/^\[(.*)\]$/, '$1'), () => resolve(socket));
+      socket.on('error', reject);
+    });
+  const held: Socket[] = [];
+  try {
+    for (let i = 0; i < cap; i++) held.push(await open());
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const extra = await open();
+    const extraClosed = await new Promise<boolean>((resolve) => {
+      extra.on('close', () => resolve(true));
+      extra.on('error', () => undefined);
+      setTimeout(() => resolve(false), 2_000);
+    });
+    extra.destroy();
+    return { extraClosed, heldOpen: held.every((socket) => !socket.destroyed) };
+  } finally {
+    for (const socket of held) socket.destroy();
+    // The server counts closed connections down as it sees them go.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
