@@ -14,7 +14,7 @@
 // Default: 9 rounds of 1 s warm-up + 3 s per target (about 2.5 minutes); --quick: 3 rounds of
 // 2 s (about 40 s). Nothing here is a test: figures are printed, targets are only reported.
 // --compare DIR: also load POST /v1/decide of another pdp build (DIR holds its bin/ and a built
-// dist/, e.g. an older checkout), same policies and settings, as one more target in every round.
+// dist/, e.g. an older checkout), its own checkout's policies and the same settings, as one more target in every round.
 // --pin (Linux, needs taskset): servers on CPU 1, this process (autocannon) on CPU 0, so the
 // load generator and the server under test do not take turns on one core.
 import { execFileSync, spawn } from 'node:child_process';
@@ -100,9 +100,13 @@ async function main() {
   try {
     const bare = await start((port) => [here('http.mjs'), '--serve-bare', String(port)], {});
     const pdpEnv = { PDP_CLIENT_TOKENS: callerToken, PDP_DECISION_LOG: 'on', PDP_LOG_LEVEL: 'info', PDP_WORKERS: '1' };
-    const serve = (bin) => (port) => [bin, 'serve', '--policies', here('../../policies'), '--port', String(port)];
-    const pdp = await start(serve(here('../bin/pdp.js')), pdpEnv);
-    const other = typeof values.compare === 'string' ? await start(serve(path.resolve(values.compare, 'bin/pdp.js')), pdpEnv) : undefined;
+    const serve = (bin, policies) => (port) => [bin, 'serve', '--policies', policies, '--port', String(port)];
+    const pdp = await start(serve(here('../bin/pdp.js'), here('../../policies')), pdpEnv);
+    // The other build serves its own checkout's policies: an older PDP may not read today's files
+    // (schema.json, data/), and the demo's decisions are the same.
+    const other = typeof values.compare === 'string'
+      ? await start(serve(path.resolve(values.compare, 'bin/pdp.js'), path.resolve(values.compare, '../policies')), pdpEnv)
+      : undefined;
 
     const subject = { id: 'alice', groups: ['oracle-ai-users'] };
     const resource = { type: 'chat', id: 'room-1' };
