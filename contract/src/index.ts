@@ -38,4 +38,16 @@ export { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, isAllowedJwtAlgorithm, 
 export { LOG_LEVELS, isLogLevel, type LogLevel } from './log-levels.js';
 export { claimPathProblem, groupsFromClaims, readClaimPath } from './groups-claim.js';
 export { REQUEST_ID_HEADER, acceptedRequestId } from './request-id.js';
+export type {
+  AuthzenAction,
+  AuthzenActionSearchResponse,
+  AuthzenDecision,
+  AuthzenDecisionContext,
+  AuthzenEntity,
+  AuthzenEntitySearchResponse,
+  AuthzenEvaluationsResponse,
+  AuthzenMetadata,
+  AuthzenPage,
+  AuthzenSearchContext,
+} from './authzen.js';
 export { ACCESS_TOKEN_TYP, NOT_ACCESS_TOKEN_CLAIMS, NOT_ACCESS_TOKEN_TYPS, normalizeTokenTyp, otherTokenKind } from './token-kind.js';

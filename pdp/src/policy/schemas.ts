@@ -29,6 +29,9 @@ export const SCHEMA_FILES = {
   batch: 'decide-batch.schema.json',
   authzenEvaluation: 'authzen-evaluation.schema.json',
   authzenEvaluations: 'authzen-evaluations.schema.json',
+  authzenSearchSubject: 'authzen-search-subject.schema.json',
+  authzenSearchResource: 'authzen-search-resource.schema.json',
+  authzenSearchAction: 'authzen-search-action.schema.json',
 } as const;
 export type SchemaName = keyof typeof SCHEMA_FILES;
 

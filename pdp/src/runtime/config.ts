@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { SettingsReader, type Env } from '../common/settings.js';
+import { readPublicUrl } from '../server/authzen-metadata.js';
 import { isLoopbackHost } from '../server/host.js';
 import { readTokenSettings, type TokenOptions, type TokenSettings } from '../token/config.js';
 import { DEFAULT_SCHEMA_ENFORCE, SCHEMA_ENFORCE_MODES, type SchemaEnforceMode } from '../policy/request-attributes.js';
@@ -42,6 +43,8 @@ export interface Config extends TokenSettings {
   shutdownTimeoutMs: number;
   /** Client connections open at once; beyond it new ones are closed as they arrive. */
   maxConnections: number;
+  /** PDP_PUBLIC_URL: the PDP's AuthZEN identifier and the base of the endpoint URLs in its metadata (see server/authzen-metadata.ts). */
+  publicUrl?: string;
 }
 
 /** Programmatic options (the same settings as the environment, already typed). */
@@ -64,6 +67,7 @@ export interface ConfigOptions extends TokenOptions {
   reloadDebounceMs?: number;
   shutdownTimeoutMs?: number;
   maxConnections?: number;
+  publicUrl?: string;
 }
 
 /** Command-line flags of `pdp serve`, as strings (see cli/serve.ts). */
@@ -152,6 +156,9 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     }
   }
 
+  const publicUrlSrc = r.pick(['options.publicUrl', o.publicUrl], undefined, 'PDP_PUBLIC_URL');
+  const publicUrl = publicUrlSrc === undefined ? undefined : readPublicUrl(r, publicUrlSrc);
+
   const config: Config = {
     policiesDir,
     policiesFrom: policiesSrc?.name ?? 'default',
@@ -174,6 +181,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     shutdownTimeoutMs: intSetting('shutdownTimeoutMs', undefined, 'PDP_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     maxConnections: intSetting('maxConnections', undefined, 'PDP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
+  if (publicUrl !== undefined) config.publicUrl = publicUrl;
   r.finish();
   return Object.freeze(config);
 }

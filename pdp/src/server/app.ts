@@ -27,6 +27,8 @@ import { callerAuthOff, createCallerAuth } from './caller-auth.js';
 import { createDecisionCore, systemClock, type Clock } from './decisions.js';
 import { createDecisionIds } from './decision-id.js';
 import { createSteps, type StepDeps } from './handlers.js';
+import { createAuthzenMetadata } from './authzen-metadata.js';
+import { createAuthzenSearch } from './authzen-search.js';
 import { createLoopbackHostOnly } from './host.js';
 import { buildOpenApi } from './openapi.js';
 import { sendProblem } from './respond.js';
@@ -43,6 +45,8 @@ export interface AppConfig {
   maxDepth: number;
   /** PDP_SCHEMA_ENFORCE; default warn. */
   schemaEnforce?: SchemaEnforceMode;
+  /** PDP_PUBLIC_URL: the AuthZEN metadata's identifier and endpoint base. */
+  publicUrl?: string | undefined;
 }
 
 export interface AppDeps {
@@ -107,8 +111,9 @@ export function createApp(deps: AppDeps): PdpApp {
   let keysWarnedAt = -Infinity;
   const schemas = loadApiSchemas({ maxBatch: config.maxBatch });
   const validators = compileValidators(schemas);
+  const engine = deps.engine ?? { decide: engineDecide };
   const core = createDecisionCore({
-    engine: deps.engine ?? { decide: engineDecide },
+    engine,
     tokens: deps.tokens,
     decisionLog: deps.decisionLog,
     metrics,
@@ -138,7 +143,11 @@ export function createApp(deps: AppDeps): PdpApp {
     lifecycle,
     schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE,
   });
-  const routes = defineRoutes({ ...steps, callerAuth: createCallerAuth(config.clientTokens) });
+  const authzen = {
+    ...createAuthzenSearch({ engine, clock, schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE, log: deps.decisionLog.enabled ? logger.child({ kind: 'search' }) : undefined }),
+    authzenMetadata: createAuthzenMetadata({ publicUrl: config.publicUrl, loopbackOnly: config.clientTokens.length === 0 }),
+  };
+  const routes = defineRoutes({ ...steps, ...authzen, callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
 
   const table = routeTable(routes);

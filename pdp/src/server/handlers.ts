@@ -16,6 +16,7 @@ import type { Clock, DecideInput, DecisionCore, DecisionResponse, SubjectResult 
 import { decisionToJson } from './wire.js';
 import { sendDecisionJson, sendJson } from './respond.js';
 import type { RequestSchemaName, Validator } from './schemas.js';
+import { authzenDecision, authzenRequest, evaluationsEntry, type AuthzenDecision, type AuthzenRequest, type AzEvaluation, type AzEvaluationsBody } from './authzen.js';
 
 export interface StepDeps {
   store: { readonly current: CompiledPolicySet | undefined; describe(): PoliciesView };
@@ -81,27 +82,6 @@ interface BatchBody {
   token?: string;
   items: { resource: DecisionResource; action: string; actionProperties?: Record<string, unknown>; context?: Record<string, unknown> }[];
   explain?: boolean;
-}
-
-/** An AuthZEN subject or resource: the two have the same shape. */
-interface AzEntity {
-  type: string;
-  id: string;
-  properties?: Record<string, unknown>;
-}
-interface AzAction {
-  name: string;
-  properties?: Record<string, unknown>;
-}
-interface AzEvaluation {
-  subject?: AzEntity;
-  action?: AzAction;
-  resource?: AzEntity;
-  context?: Record<string, unknown>;
-}
-interface AzEvaluationsBody extends AzEvaluation {
-  evaluations?: AzEvaluation[];
-  options?: { evaluations_semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit' };
 }
 
 /** `subject` and `token` together is refused outright: which one would win is not obvious. */
@@ -252,10 +232,11 @@ export function createSteps(deps: StepDeps): Steps {
         return;
       }
       const semantic = req.options?.evaluations_semantic ?? 'execute_all';
+      const withContext = req.options?.decision_context === true;
       const out: AuthzenDecision[] = [];
       for (let i = 0; i < requests.length; i++) {
         const d = authzenDecide(ctx, requests[i] as AuthzenRequest, found?.[i]);
-        out.push(d);
+        out.push(withContext ? d : evaluationsEntry(d));
         // Short-circuit semantics stop at the first deny / permit; the answer lists what ran.
         if (semantic === 'deny_on_first_deny' && !d.decision) break;
         if (semantic === 'permit_on_first_permit' && d.decision) break;
@@ -290,44 +271,6 @@ export function createSteps(deps: StepDeps): Steps {
   function authzenDecide(ctx: Context, r: AuthzenRequest, found: readonly FieldError[] | undefined): AuthzenDecision {
     const st = state(ctx);
     const { subject, resource, action, actionProperties, context } = r;
-    const d = core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen', requestId: st.requestId });
-    const out: AuthzenDecision['context'] = { decisionId: d.decisionId, revision: d.revision, reason: reasonText(d), reasons: d.reasons };
-    if (d.schemaErrors !== undefined) out.schemaErrors = d.schemaErrors;
-    return { decision: d.allow, context: out };
+    return authzenDecision(core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen', requestId: st.requestId }));
   }
-}
-
-/** An AuthZEN evaluation in the engine's terms. */
-interface AuthzenRequest {
-  subject: DecisionSubject;
-  resource: DecisionResource;
-  action: string;
-  actionProperties: Record<string, unknown> | undefined;
-  context: Record<string, unknown> | undefined;
-}
-
-function authzenRequest(e: Required<AzEvaluation>): AuthzenRequest {
-  // properties are the subject's attributes as the (authenticated) PEP asserts them, exactly
-  // like `subject.claims` on /v1/decide. `groups` (schema: an array of strings) feeds the group
-  // matchers and role derivation. A `roles` property grants nothing: roles are derived from the
-  // policy set only, so it is not passed as roles and stays readable only as subject.claims.roles.
-  // `type` is kept: a user and a service with the same id are different subjects.
-  const props = e.subject.properties;
-  const subject: DecisionSubject = { id: e.subject.id, type: e.subject.type, claims: props ?? {} };
-  if (Array.isArray(props?.groups)) subject.groups = props.groups as string[];
-  const resource: DecisionResource = { type: e.resource.type, id: e.resource.id };
-  if (e.resource.properties !== undefined) resource.attributes = e.resource.properties;
-  return { subject, resource, action: e.action.name, actionProperties: e.action.properties, context: e.context };
-}
-
-export interface AuthzenDecision {
-  decision: boolean;
-  context: { decisionId: string; revision: string; reason: string; reasons: DecisionResponse['reasons']; schemaErrors?: DecisionResponse['schemaErrors'] };
-}
-
-/** A one-line reason for AuthZEN callers, who read `context` rather than our `reasons`. */
-function reasonText(d: DecisionResponse): string {
-  if (d.reasons.length === 0) return d.allow ? 'allowed' : 'no rule allows this request (default deny)';
-  const names = d.reasons.map((r) => (r.code !== undefined ? `${r.policy}/${r.rule} (${r.code})` : `${r.policy}/${r.rule}`)).join(', ');
-  return `${d.allow ? 'allowed by' : 'denied by'} ${names}`;
 }

@@ -11,6 +11,9 @@ const REQUEST_COMPONENT: Record<RequestSchemaName, string> = {
   batch: 'DecideBatchRequest',
   authzenEvaluation: 'AuthzenEvaluationRequest',
   authzenEvaluations: 'AuthzenEvaluationsRequest',
+  authzenSearchSubject: 'AuthzenSubjectSearchRequest',
+  authzenSearchResource: 'AuthzenResourceSearchRequest',
+  authzenSearchAction: 'AuthzenActionSearchRequest',
 };
 
 function rewriteRefs(value: unknown): unknown {

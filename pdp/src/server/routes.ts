@@ -8,6 +8,8 @@
 import type { CallerAuth } from './caller-auth.js';
 import type { Middleware, Steps } from './handlers.js';
 import type { RequestSchemaName } from './schemas.js';
+import { AUTHZEN_ENDPOINTS, METADATA_PATH } from './authzen-metadata.js';
+import type { AuthzenSearchSteps } from './authzen-search.js';
 
 export interface RouteResponse {
   status: number;
@@ -41,7 +43,7 @@ const DECIDE_ERRORS: RouteResponse[] = [
   { status: 503, description: 'No policy set loaded yet.', schema: 'Problem' },
 ];
 
-export function defineRoutes(h: Steps & { callerAuth: CallerAuth }): RouteSpec[] {
+export function defineRoutes(h: Steps & AuthzenSearchSteps & { callerAuth: CallerAuth; authzenMetadata: Middleware }): RouteSpec[] {
   const { callerAuth, readBody, ready } = h;
   const routes: RouteDefinition[] = [
     {
@@ -63,16 +65,41 @@ export function defineRoutes(h: Steps & { callerAuth: CallerAuth }): RouteSpec[]
       middleware: [callerAuth, readBody('batch'), ready, h.batch],
     },
     {
-      method: 'POST', path: '/access/v1/evaluation', operationId: 'authzenEvaluation',
+      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluation_endpoint, operationId: 'authzenEvaluation',
       summary: 'AuthZEN Authorization API 1.0 Access Evaluation.',
       responses: [{ status: 200, description: 'The AuthZEN decision.', schema: 'AuthzenDecision' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('authzenEvaluation'), ready, h.authzenEvaluation],
     },
     {
-      method: 'POST', path: '/access/v1/evaluations', operationId: 'authzenEvaluations',
+      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluations_endpoint, operationId: 'authzenEvaluations',
       summary: 'AuthZEN Authorization API 1.0 Access Evaluations (batch, with top-level defaults and evaluations_semantic).',
-      responses: [{ status: 200, description: 'One AuthZEN decision per evaluation.', schema: 'AuthzenEvaluationsResponse' }, ...DECIDE_ERRORS],
+      responses: [{ status: 200, description: 'One AuthZEN decision per evaluation ({"decision": …}; the whole context with options.decision_context).', schema: 'AuthzenEvaluationsResponse' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('authzenEvaluations'), ready, h.authzenEvaluations],
+    },
+    {
+      method: 'POST', path: AUTHZEN_ENDPOINTS.search_subject_endpoint, operationId: 'authzenSearchSubject',
+      summary: 'AuthZEN Subject Search: the subjects of subject.type (the entities of the data file of that name) the policies allow to do action on resource.',
+      responses: [{ status: 200, description: 'The allowed subjects, paginated.', schema: 'AuthzenEntitySearchResponse' }, ...DECIDE_ERRORS],
+      middleware: [callerAuth, readBody('authzenSearchSubject'), ready, h.authzenSearchSubject],
+    },
+    {
+      method: 'POST', path: AUTHZEN_ENDPOINTS.search_resource_endpoint, operationId: 'authzenSearchResource',
+      summary: 'AuthZEN Resource Search: the resources of resource.type (the entities of the data file of that name) on which the policies allow subject to do action.',
+      responses: [{ status: 200, description: 'The allowed resources, paginated.', schema: 'AuthzenEntitySearchResponse' }, ...DECIDE_ERRORS],
+      middleware: [callerAuth, readBody('authzenSearchResource'), ready, h.authzenSearchResource],
+    },
+    {
+      method: 'POST', path: AUTHZEN_ENDPOINTS.search_action_endpoint, operationId: 'authzenSearchAction',
+      summary: 'AuthZEN Action Search: the actions the policies for the resource type name that subject may do on resource.',
+      responses: [{ status: 200, description: 'The allowed actions, paginated.', schema: 'AuthzenActionSearchResponse' }, ...DECIDE_ERRORS],
+      middleware: [callerAuth, readBody('authzenSearchAction'), ready, h.authzenSearchAction],
+    },
+    {
+      // Open, like /openapi.json: URLs only, no secret, and a PEP reads it before it calls anything.
+      method: 'GET', path: METADATA_PATH, operationId: 'authzenMetadata',
+      summary: 'AuthZEN Policy Decision Point metadata: the PDP identifier (PDP_PUBLIC_URL) and every AuthZEN endpoint.',
+      responses: [{ status: 200, description: 'The metadata.', schema: 'AuthzenMetadata' }, { status: 404, description: 'PDP_PUBLIC_URL is not set and the PDP has caller tokens (a Host-derived identifier would be the caller\'s choice).', schema: 'Problem' }],
+      middleware: [h.authzenMetadata],
     },
     {
       method: 'GET', path: '/v1/policies', operationId: 'policies',

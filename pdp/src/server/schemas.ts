@@ -7,12 +7,12 @@
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { PdpError, type FieldError } from '../common/errors.js';
 import { checkRequest, fieldErrors } from '../policy/request.js';
-import { compileWithLimit, getValidators, readSchema, SCHEMA_FILES } from '../policy/schemas.js';
+import { compileTransient, compileWithLimit, getValidators, readSchema, SCHEMA_FILES } from '../policy/schemas.js';
 
 /** Shared definitions referenced by the request schemas (`$ref: "<file>#/$defs/…"`). */
 export const COMMON_SCHEMA_FILES = [SCHEMA_FILES.decideCommon, SCHEMA_FILES.authzenCommon, SCHEMA_FILES.responses] as const;
 
-const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations'] as const;
+const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations', 'authzenSearchSubject', 'authzenSearchResource', 'authzenSearchAction'] as const;
 export type RequestSchemaName = (typeof REQUEST_SCHEMAS)[number];
 
 export type JsonSchema = Record<string, unknown>;
@@ -59,5 +59,8 @@ export function compileValidators(schemas: ApiSchemas): Readonly<Record<RequestS
     batch: make(compileWithLimit(schemas.requests.batch, schemas.maxBatch)),
     authzenEvaluation: make(getValidators().authzenEvaluation),
     authzenEvaluations: make(compileWithLimit(schemas.requests.authzenEvaluations, schemas.maxBatch)),
+    authzenSearchSubject: make(compileTransient(schemas.requests.authzenSearchSubject)),
+    authzenSearchResource: make(compileTransient(schemas.requests.authzenSearchResource)),
+    authzenSearchAction: make(compileTransient(schemas.requests.authzenSearchAction)),
   });
 }
