@@ -14,6 +14,16 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 
 import type {
+  AuthzenAction,
+  AuthzenActionSearchResponse,
+  AuthzenDecision,
+  AuthzenDecisionContext,
+  AuthzenEntity,
+  AuthzenEntitySearchResponse,
+  AuthzenEvaluationsResponse,
+  AuthzenMetadata,
+  AuthzenPage,
+  AuthzenSearchContext,
   BatchResponse,
   DecisionReason,
   DecisionResponse,
@@ -87,6 +97,24 @@ const lastChangeKeys = {
 } as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>>;
 const policyIdsKeys = { policies: 'required', rules: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastChange']>['added']>;
 
+const azDecisionKeys = { decision: 'required', context: 'optional' } as const satisfies KeyTable<AuthzenDecision>;
+const azContextKeys = { decisionId: 'optional', revision: 'optional', reason: 'optional', reasons: 'optional', schemaErrors: 'optional' } as const satisfies KeyTable<AuthzenDecisionContext>;
+const azEvaluationsKeys = { evaluations: 'optional', decision: 'optional', context: 'optional' } as const satisfies KeyTable<AuthzenEvaluationsResponse>;
+const azPageKeys = { next_token: 'required', count: 'required' } as const satisfies KeyTable<AuthzenPage>;
+const azSearchContextKeys = { schemaErrors: 'optional' } as const satisfies KeyTable<AuthzenSearchContext>;
+const azEntityKeys = { type: 'required', id: 'required' } as const satisfies KeyTable<AuthzenEntity>;
+const azActionKeys = { name: 'required' } as const satisfies KeyTable<AuthzenAction>;
+const azEntitySearchKeys = { page: 'optional', context: 'optional', results: 'required' } as const satisfies KeyTable<AuthzenEntitySearchResponse>;
+const azActionSearchKeys = { page: 'optional', context: 'optional', results: 'required' } as const satisfies KeyTable<AuthzenActionSearchResponse>;
+const azMetadataKeys = {
+  policy_decision_point: 'required',
+  access_evaluation_endpoint: 'required',
+  access_evaluations_endpoint: 'required',
+  search_subject_endpoint: 'required',
+  search_resource_endpoint: 'required',
+  search_action_endpoint: 'required',
+} as const satisfies KeyTable<AuthzenMetadata>;
+
 // Compile-time only: the nested tables above are the element types the schema nests.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const nested: [
@@ -95,7 +123,10 @@ const nested: [
   Same<Element<NonNullable<Problem['errors']>>, FieldError>,
   Same<Element<BatchResponse['results']>, DecisionResponse>,
   Same<Element<DecisionResponse['reasons']>, DecisionReason>,
-] = [true, true, true, true, true];
+  Same<Element<NonNullable<AuthzenEvaluationsResponse['evaluations']>>, AuthzenDecision>,
+  Same<Element<AuthzenEntitySearchResponse['results']>, AuthzenEntity>,
+  Same<Element<AuthzenActionSearchResponse['results']>, AuthzenAction>,
+] = [true, true, true, true, true, true, true, true];
 
 function resolve(node: Schema): Schema {
   if (node.$ref === undefined) return node;
@@ -150,6 +181,18 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['Policies.lastChange', at(defs['Policies'], 'lastChange'), lastChangeKeys],
     ['Policies.lastChange.added', at(defs['Policies'], 'lastChange', 'added'), policyIdsKeys],
     ['Policies.lastChange.removed', at(defs['Policies'], 'lastChange', 'removed'), policyIdsKeys],
+    ['AuthzenDecision', defs['AuthzenDecision'], azDecisionKeys],
+    ['AuthzenDecision.context', at(defs['AuthzenDecision'], 'context'), azContextKeys],
+    ['AuthzenEvaluationsResponse', defs['AuthzenEvaluationsResponse'], azEvaluationsKeys],
+    ['AuthzenEvaluationsResponse.evaluations[]', at(defs['AuthzenEvaluationsResponse'], 'evaluations'), azDecisionKeys],
+    ['AuthzenEvaluationsResponse.context', at(defs['AuthzenEvaluationsResponse'], 'context'), azContextKeys],
+    ['AuthzenPage', defs['AuthzenPage'], azPageKeys],
+    ['AuthzenSearchContext', defs['AuthzenSearchContext'], azSearchContextKeys],
+    ['AuthzenEntitySearchResponse', defs['AuthzenEntitySearchResponse'], azEntitySearchKeys],
+    ['AuthzenEntitySearchResponse.results[]', at(defs['AuthzenEntitySearchResponse'], 'results'), azEntityKeys],
+    ['AuthzenActionSearchResponse', defs['AuthzenActionSearchResponse'], azActionSearchKeys],
+    ['AuthzenActionSearchResponse.results[]', at(defs['AuthzenActionSearchResponse'], 'results'), azActionKeys],
+    ['AuthzenMetadata', defs['AuthzenMetadata'], azMetadataKeys],
   ])('%s', (_name, node, table) => {
     expect(tableFromSchema(node!)).toEqual(table);
   });
@@ -216,6 +259,18 @@ describe('contract samples validate against responses.schema.json', () => {
     ['Policies', empty],
     ['Problem', problem],
     ['Problem', bareProblem],
+    ['AuthzenDecision', { decision: true, context: { decisionId: 'd-1', revision: 'sha256:0123', reason: 'allowed by chat/members-may-chat', reasons: [reason] } } satisfies AuthzenDecision],
+    ['AuthzenEvaluationsResponse', { evaluations: [{ decision: true }, { decision: false, context: { schemaErrors: [{ pointer: '/evaluations/1/context/x', detail: 'is not declared' }] } }] } satisfies AuthzenEvaluationsResponse],
+    ['AuthzenEntitySearchResponse', { page: { next_token: '', count: 1 }, results: [{ type: 'user', id: 'alice' }] } satisfies AuthzenEntitySearchResponse],
+    ['AuthzenActionSearchResponse', { results: [{ name: 'view' }], context: { schemaErrors: [] } } satisfies AuthzenActionSearchResponse],
+    ['AuthzenMetadata', {
+      policy_decision_point: 'https://pdp.example.com',
+      access_evaluation_endpoint: 'https://pdp.example.com/access/v1/evaluation',
+      access_evaluations_endpoint: 'https://pdp.example.com/access/v1/evaluations',
+      search_subject_endpoint: 'https://pdp.example.com/access/v1/search/subject',
+      search_resource_endpoint: 'https://pdp.example.com/access/v1/search/resource',
+      search_action_endpoint: 'https://pdp.example.com/access/v1/search/action',
+    } satisfies AuthzenMetadata],
   ])('%s %#', (def, sample) => {
     expect(validator(def)(sample)).toEqual([]);
   });
@@ -224,5 +279,6 @@ describe('contract samples validate against responses.schema.json', () => {
     expect(validator('Policies')({ ...empty, revision: 42 })).not.toEqual([]);
     expect(validator('Decision')({ ...decision, effect: 'maybe' })).not.toEqual([]);
     expect(validator('Problem')({ ...bareProblem, errors: [{ pointer: '/a', message: 'old shape' }] })).not.toEqual([]);
+    expect(validator('AuthzenEntitySearchResponse')({ page: { next_token: '' }, results: [] })).not.toEqual([]);
   });
 });

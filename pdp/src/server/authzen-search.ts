@@ -97,7 +97,9 @@ function issueToken(position: number, digest: string): string {
 
 /** The candidate position a token names; refused unless it was issued for a request with this digest. */
 function readToken(token: string, digest: string): number {
-  const m = TOKEN_TEXT.exec(Buffer.from(token, 'base64url').toString('latin1'));
+  const text = Buffer.from(token, 'base64url').toString('latin1');
+  // Decoding skips what is not base64url: only the very text this PDP wrote is its token.
+  const m = Buffer.from(text, 'latin1').toString('base64url') === token ? TOKEN_TEXT.exec(text) : null;
   if (m === null) throw badToken('is not a page token of this PDP');
   if (m[2] !== digest) throw badToken('was issued for another request: every member but page.token must be the one the token came with');
   return Number(m[1]);
