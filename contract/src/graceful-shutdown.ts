@@ -59,7 +59,7 @@ interface ConnectionState {
 const SWEEP_EVERY_MS = 50;
 
 /** Tracks `server`'s connections from now on; call before it listens. */
-export function gracefulServer(server: Server, timing: ShutdownTiming, now: () => number = Date.now): GracefulServer {
+export function gracefulServer(server: Server, timing: ShutdownTiming): GracefulServer {
   const idleCloseMs = timing.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
   const connections = new Map<Socket, ConnectionState>();
   const unanswered = new Set<ServerResponse>();
@@ -67,7 +67,7 @@ export function gracefulServer(server: Server, timing: ShutdownTiming, now: () =
   let closing = false;
 
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { active: 0, idleSince: now() });
+    connections.set(socket, { active: 0, idleSince: Date.now() });
     socket.once('close', () => connections.delete(socket));
   });
   // First of the 'request' listeners, so the header is set before any handler can answer.
@@ -80,12 +80,12 @@ export function gracefulServer(server: Server, timing: ShutdownTiming, now: () =
       unanswered.delete(res);
       if (state === undefined) return;
       state.active -= 1;
-      state.idleSince = now();
+      state.idleSince = Date.now();
     });
   });
 
   const sweep = (): void => {
-    const t = now();
+    const t = Date.now();
     for (const [socket, state] of connections) {
       if (state.active === 0 && t - state.idleSince >= idleCloseMs) socket.destroy();
     }
