@@ -26,6 +26,7 @@ export interface Stack {
   service(name: ServiceName, ports?: Partial<Ports>): ServiceDefinition;
   pdpToken: string;
   webOrigin: string;
+  issuer: string;
   internal(port: number): string;
 }
 
@@ -35,13 +36,14 @@ export async function stackConfig(): Promise<Stack> {
   const secrets = { PDP_CLIENT_TOKEN: `fault-${Math.random().toString(36).slice(2)}-caller-token`, OIDC_CLIENT_SECRET: `fault-${Math.random().toString(36).slice(2)}-client-secret` };
   const configFor = (overrides: Partial<Ports>) => {
     const env = { ...secrets, ...Object.fromEntries(Object.entries({ ...ports, ...overrides }).map(([k, v]) => [k, String(v)])) };
-    return readStackConfig(env, ROOT) as { services: ServiceDefinition[]; pdpToken: string; webOrigin: string };
+    return readStackConfig(env, ROOT) as { services: ServiceDefinition[]; pdpToken: string; webOrigin: string; issuer: string };
   };
   const base = configFor({});
   return {
     ports,
     pdpToken: base.pdpToken,
     webOrigin: base.webOrigin,
+    issuer: base.issuer,
     internal: (port) => `http://127.0.0.1:${port}`,
     service(name, overrides = {}) {
       const found = configFor(overrides).services.find((s) => s.name === name);
