@@ -1,11 +1,16 @@
 // @ts-check
 // The graceful stop restated in server/graceful-shutdown.mjs, and the contract's own, under the
-// same checks on real servers: they must behave alike.
+// same checks on real servers: they must behave alike. Then demo-web's server using it.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gracefulServer as contractGracefulServer } from '@oracle-ai/contract/graceful-shutdown';
+import { loadConfig } from '../config.mjs';
 import { gracefulServer as localGracefulServer } from '../graceful-shutdown.mjs';
+import { startWebServer } from '../web-server.mjs';
 
 /**
  * A server whose /slow answers after `slowMs`, and /stuck never.
@@ -78,3 +83,28 @@ for (const [name, graceful] of /** @type {const} */ ([['contract', contractGrace
     });
   });
 }
+
+describe("demo-web's server shutdown", () => {
+  it('/readyz 503 from close() on, still serving during WEB_SHUTDOWN_DELAY_MS', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'demo-web-shutdown-'));
+    await writeFile(path.join(root, 'index.html'), '<!doctype html><title>app</title>');
+    const config = loadConfig({ WEB_PORT: '0', WEB_ROOT: root, API_URL: 'http://127.0.0.1:9', WEB_SHUTDOWN_DELAY_MS: '300', WEB_SHUTDOWN_TIMEOUT_MS: '2000' });
+    assert.equal(config.shutdownDelayMs, 300);
+    const web = await startWebServer(config, { log: () => {} });
+    const port = Number(new URL(web.url).port);
+    assert.deepEqual(await get(port, '/readyz', false), { status: 200, connection: 'close', body: '{"status":"ready"}' });
+    const started = Date.now();
+    const closed = web.close();
+    const draining = await get(port, '/readyz', false);
+    assert.equal(draining.status, 503);
+    assert.equal(JSON.parse(draining.body).title, 'Shutting down');
+    assert.equal((await get(port, '/', false)).status, 200);
+    await closed;
+    assert.ok(Date.now() - started >= 300);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('refuses a shutdown delay out of range, naming the variable', () => {
+    assert.throws(() => loadConfig({ WEB_SHUTDOWN_DELAY_MS: '-1' }), /WEB_SHUTDOWN_DELAY_MS must be an integer 0-600000/);
+  });
+});
