@@ -1,8 +1,9 @@
 // The IdP's JWKS endpoint down, as seen by demo-api (real processes on 127.0.0.1; demo-api's
 // OIDC_JWKS_URI goes through a proxy the test takes down). Keys already fetched keep verifying;
-// a token whose `kid` is unknown is refused with a problem that says why, never a 500: while the
-// JWKS cannot be read that is a 502 idp_unavailable (demo-api cannot tell a new key from a
-// forged one, and an outage must not look like the user's fault), once it can, a 401. A key the
+// a token whose `kid` is unknown is refused, never with a 500: while the JWKS cannot be read it
+// is a 502 idp_unavailable saying the keys cannot be fetched (demo-api cannot tell a new key from
+// a forged one, and an outage must not look like the user's fault); with the JWKS back, a 401
+// whose reason (no matching key) demo-api logs rather than tells the caller. A key the
 // IdP starts signing with while its JWKS cannot be read is accepted once the JWKS is back.
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ describe("the IdP's JWKS endpoint down", () => {
     proxy = await tcpProxy({ backends: [stack.ports.IDP_PORT] });
     await startService(stack.service('pdp'), { PDP_DECISION_LOG: 'off' });
     let idp = await startService(idpDef);
-    await startService(apiDef, { OIDC_JWKS_URI: `${stack.internal(proxy.port)}/jwks`, JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
+    const api = await startService(apiDef, { OIDC_JWKS_URI: `${stack.internal(proxy.port)}/jwks`, JWKS_COOLDOWN_MS: String(COOLDOWN_MS) });
     const alice = await signIn(stack, 'alice');
     expect((await call(stack, '/api/chat', alice)).status).toBe(200);
 
@@ -74,16 +75,19 @@ describe("the IdP's JWKS endpoint down", () => {
         `unknown kid with the JWKS back: ${unknownKidUp.status} ${unknownKidUp.code} (${unknownKidUp.detail})`,
     );
     expect(cached.every((c) => c.status === 200)).toBe(true);
+    // Within the cooldown jose does not refetch: the kid is simply not in the set (a 401); past
+    // it, the refetch fails (a 502 saying the keys cannot be fetched).
     for (const u of unknownKid) {
-      expect([401, 502], JSON.stringify(u)).toContain(u.status);
-      expect(u.code === 'token_invalid' || u.code === 'idp_unavailable', JSON.stringify(u)).toBe(true);
-      expect(u.detail, 'the problem says why').toMatch(/key|sign/i);
+      if (u.status === 401) expect(u.code).toBe('token_invalid');
+      else expect(u).toMatchObject({ status: 502, code: 'idp_unavailable', detail: expect.stringMatching(/signing keys/) });
     }
+    expect(unknownKid.at(-1)?.status, 'past the cooldown, demo-api tried the JWKS again').toBe(502);
     expect(whileDown).not.toBe('signed in');
     expect(whileDown).not.toMatch(/: 500 /);
     expect(me?.status).toBe(200);
     expect(recoveredMs).toBeLessThan(COOLDOWN_MS + 3_000);
     expect(unknownKidUp).toMatchObject({ status: 401, code: 'token_invalid' });
-    expect(unknownKidUp.detail).toBeTruthy();
+    // The answer says only "not valid" (nothing for a forger to learn); demo-api's log says why.
+    expect(api.output()).toMatch(/"status":401[^\n]*"authFailure":"ERR_JWKS_NO_MATCHING_KEY"/);
   }, 120_000);
 });
