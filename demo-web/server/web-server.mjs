@@ -60,7 +60,7 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
       }
       // Routed on the path as sent (not decoded), the same one demo-api will see: `/api%2F..%2Fx`
       // must not count as /api here and as something else there.
-      if (rawPath === '/readyz') {
+      if (rawPath === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
         if (shutdown.draining) sendProblem(res, 503, 'Shutting down', 'This instance is shutting down; send new requests to another one.', headers);
         else {
           res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
