@@ -3,6 +3,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 
 import type { ApiConfig } from './config.js';
+import { ApiError } from './errors.js';
 import { bearerAuth } from './http/auth.js';
 import { createAuthorize } from './http/authorize.js';
 import { cors } from './http/cors.js';
@@ -22,6 +23,8 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', 
 export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
+  /** True once shutdown has begun: /readyz then answers 503. */
+  draining?: () => boolean;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface AppDeps {
  * security headers, the header-count limit, CORS (preflights end here), the global JWT check, then the routes, each with its
  * own authorize(resource, action).
  */
-export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
+export function createApp({ config, logger, draining = () => false }: AppDeps): Koa<ApiState> {
   const discovery = new OidcDiscovery(config);
   const keys = issuerKeys(config, discovery);
   const pdp = new PdpClient(config);
@@ -38,6 +41,10 @@ export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
   const router = new Router<ApiState>({ sensitive: true, strict: true });
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', (ctx) => {
+    if (draining()) throw new ApiError('shutting_down', 'This instance is shutting down; send new requests to another one.');
+    ctx.body = { status: 'ready' };
   });
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
   addAppRoutes(router, { authorize, pdp });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, LOG_LEVELS, claimPathProblem, isAllowedJwtAlgorithm, isLogLevel } from '@oracle-ai/contract';
+import { SHUTDOWN_MS_MAX } from '@oracle-ai/contract/graceful-shutdown';
 
 import { ConfigError } from './errors.js';
 
@@ -52,6 +53,9 @@ export interface ApiConfig {
   /** How long a client may take to send the request head, then the whole request. */
   readonly headersTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** After SIGTERM/SIGINT: time /readyz answers 503 while requests are still served, then the most time they get to finish. */
+  readonly shutdownDelayMs: number;
+  readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
 }
 
@@ -119,6 +123,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfigInput {
     maxConnections: num(env.API_MAX_CONNECTIONS),
     headersTimeoutMs: num(env.API_HEADERS_TIMEOUT_MS),
     requestTimeoutMs: num(env.API_REQUEST_TIMEOUT_MS),
+    shutdownDelayMs: num(env.API_SHUTDOWN_DELAY_MS),
+    shutdownTimeoutMs: num(env.API_SHUTDOWN_TIMEOUT_MS),
     logLevel: str(env.LOG_LEVEL),
   };
   return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as ApiConfigInput;
@@ -180,6 +186,9 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     maxConnections: input.maxConnections ?? 1_000,
     headersTimeoutMs: input.headersTimeoutMs ?? 10_000,
     requestTimeoutMs: input.requestTimeoutMs ?? 30_000,
+    // No delay by default: only an orchestrator that routes by /readyz needs one.
+    shutdownDelayMs: input.shutdownDelayMs ?? 0,
+    shutdownTimeoutMs: input.shutdownTimeoutMs ?? 10_000,
     logLevel: input.logLevel ?? 'info',
   };
 
@@ -228,6 +237,8 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
   if (!int(config.headersTimeoutMs, 100, 600_000)) problems.push('API_HEADERS_TIMEOUT_MS must be an integer 100-600000');
   if (!int(config.requestTimeoutMs, 100, 600_000)) problems.push('API_REQUEST_TIMEOUT_MS must be an integer 100-600000');
   else if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('API_HEADERS_TIMEOUT_MS must not exceed API_REQUEST_TIMEOUT_MS');
+  if (!int(config.shutdownDelayMs, 0, SHUTDOWN_MS_MAX)) problems.push(`API_SHUTDOWN_DELAY_MS must be an integer 0-${SHUTDOWN_MS_MAX}`);
+  if (!int(config.shutdownTimeoutMs, 0, SHUTDOWN_MS_MAX)) problems.push(`API_SHUTDOWN_TIMEOUT_MS must be an integer 0-${SHUTDOWN_MS_MAX}`);
   if (!isLogLevel(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -31,6 +31,7 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   not_implemented: { status: 501, title: 'Method not implemented' },
   pdp_unavailable: { status: 503, title: 'Authorization service unavailable' },
+  shutting_down: { status: 503, title: 'Shutting down' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

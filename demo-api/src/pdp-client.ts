@@ -35,10 +35,52 @@ function decisionOf(value: unknown): PdpDecision {
   return { decisionId: d.decisionId, allow: d.allow, revision: typeof d.revision === 'string' ? d.revision : undefined };
 }
 
+/** What a connection that was reset or closed under a request looks like in fetch's error causes. */
+const RESET_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
+/**
+ * True when fetch failed because its connection was reset or closed before the response head
+ * arrived: what sending on a pooled keep-alive connection the server has just closed looks
+ * like. A refused connection, a DNS failure, a timeout or an abort is not one.
+ */
+export function isResetBeforeResponse(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return false;
+  // fetch's TypeError carries the socket's error as `cause` (undici's SocketError, or a plain
+  // ECONNRESET); a few levels are enough and bound the walk.
+  let e: unknown = err;
+  for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && RESET_CODES.has(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * fetch, sent once more when the first attempt's connection was reset before any response
+ * (a decision is safe to repeat; a keep-alive connection the PDP closed as it shut down is the
+ * usual cause). Never after a response head arrived: fetch has resolved by then and its body
+ * errors are the caller's. The body must be a string or absent, so it can be sent again; the
+ * signal bounds both attempts together. fetch cannot pick a connection, but its pool drops one
+ * as soon as its close is read, and a PDP that stops closes its connections together: by the
+ * time the first attempt's error is seen, the others are gone, and the retry opens a new one.
+ */
+export async function fetchRetryingReset(url: string, init: RequestInit & { body?: string }, fetchImpl: typeof fetch = fetch): Promise<Response> {
+  try {
+    return await fetchImpl(url, init);
+  } catch (err) {
+    if (!isResetBeforeResponse(err) || init.signal?.aborted === true) throw err;
+    return fetchImpl(url, init);
+  }
+}
+
 /**
  * The PDP over HTTP. Node's fetch keeps connections alive (undici's pooled agent), so a
  * decision costs one request on a warm socket; every call has a hard timeout and every
  * failure, timeout, non-200 or malformed answer is a pdp_unavailable error: never an allow.
+ * The one exception: a connection reset before any response is tried once more (see
+ * {@link fetchRetryingReset}).
  */
 export class PdpClient {
   readonly #base: string;
@@ -52,7 +94,7 @@ export class PdpClient {
   }
 
   async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const init: RequestInit = {
+    const init: RequestInit & { body?: string } = {
       method,
       headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
       signal: AbortSignal.timeout(this.#timeoutMs),
@@ -61,7 +103,7 @@ export class PdpClient {
     };
     let response: Response;
     try {
-      response = await fetch(`${this.#base}${path}`, init);
+      response = await fetchRetryingReset(`${this.#base}${path}`, init);
     } catch (cause) {
       const timedOut = (cause as Error).name === 'TimeoutError';
       throw unavailable(timedOut ? 'The policy decision point did not answer in time.' : 'The policy decision point cannot be reached.', cause);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { pino, type Logger } from 'pino';
 
 import { createApp } from './app.js';
@@ -9,6 +10,11 @@ import { MAX_REQUEST_HEADERS } from './http/edge.js';
 export interface ApiHandle {
   readonly url: string;
   readonly config: ApiConfig;
+  /**
+   * Graceful stop: /readyz answers 503 at once, requests are served for the shutdown delay, then
+   * the server stops accepting, answers what it accepted with `Connection: close`, and cuts
+   * what is left after the shutdown timeout.
+   */
   close(): Promise<void>;
 }
 
@@ -25,7 +31,8 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     // Belt and braces: nothing logs these, and if something ever does, they are cut.
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
-  const app = createApp({ config, logger });
+  let draining = (): boolean => false;
+  const app = createApp({ config, logger, draining: () => draining() });
   const server = createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -39,6 +46,8 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = MAX_REQUEST_HEADERS;
   server.maxConnections = config.maxConnections;
+  const shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
+  draining = () => shutdown.draining;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {
@@ -57,10 +66,10 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
   return {
     url,
     config,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      if (config.shutdownDelayMs > 0) logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: /readyz answers 503, still serving');
+      const { cut } = await shutdown.shutdown();
+      if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
+    },
   };
 }

@@ -42,6 +42,8 @@ describe('config', () => {
       maxConnections: 1000,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
+      shutdownDelayMs: 0,
+      shutdownTimeoutMs: 10_000,
       logLevel: 'info',
     });
     expect(config.txnCookieKey).toHaveLength(32);
@@ -72,6 +74,8 @@ describe('config', () => {
         API_MAX_CONNECTIONS: '50',
         API_HEADERS_TIMEOUT_MS: '2000',
         API_REQUEST_TIMEOUT_MS: '4000',
+        API_SHUTDOWN_DELAY_MS: '5000',
+        API_SHUTDOWN_TIMEOUT_MS: '20000',
       }),
     );
     expect(config).toMatchObject({
@@ -92,6 +96,8 @@ describe('config', () => {
       maxConnections: 50,
       headersTimeoutMs: 2000,
       requestTimeoutMs: 4000,
+      shutdownDelayMs: 5000,
+      shutdownTimeoutMs: 20_000,
     });
     expect(Buffer.from(config.txnCookieKey).equals(Buffer.alloc(32, 7))).toBe(true);
   });
@@ -114,6 +120,8 @@ describe('config', () => {
     ['no connections allowed', { ...SECRET, API_MAX_CONNECTIONS: '0' }, /API_MAX_CONNECTIONS/],
     ['a head timeout longer than the request timeout', { ...SECRET, API_HEADERS_TIMEOUT_MS: '5000', API_REQUEST_TIMEOUT_MS: '1000' }, /must not exceed API_REQUEST_TIMEOUT_MS/],
     ['an unknown log level', { ...SECRET, LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of fatal, error/],
+    ['a negative shutdown delay', { ...SECRET, API_SHUTDOWN_DELAY_MS: '-1' }, /API_SHUTDOWN_DELAY_MS must be an integer 0-600000/],
+    ['a shutdown timeout that is not a number', { ...SECRET, API_SHUTDOWN_TIMEOUT_MS: 'soon' }, /API_SHUTDOWN_TIMEOUT_MS/],
   ])('refuses %s', (_name, env, message) => {
     expect(problems(env).join('\n')).toMatch(message);
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { SHUTDOWN_MS_MAX } from '@oracle-ai/contract/graceful-shutdown';
 
 import { pino } from 'pino';
 
@@ -32,6 +33,10 @@ export interface IdpConfig {
   readonly loginWindow: number;
   /** Client connections open at once; beyond it new ones are closed (IDP_MAX_CONNECTIONS). */
   readonly maxConnections: number;
+  /** After SIGTERM/SIGINT: ms /readyz answers 503 while requests are still served (IDP_SHUTDOWN_DELAY_MS). */
+  readonly shutdownDelayMs: number;
+  /** Then the most ms accepted requests get to finish (IDP_SHUTDOWN_TIMEOUT_MS). */
+  readonly shutdownTimeoutMs: number;
   readonly cookieKeys: readonly string[];
   readonly accessTokenTtl: number;
   /**
@@ -69,6 +74,9 @@ const DEFAULTS = {
   loginLockout: 30,
   loginWindow: 900,
   maxConnections: 1_000,
+  // No delay by default: only an orchestrator that routes by /readyz needs one.
+  shutdownDelayMs: 0,
+  shutdownTimeoutMs: 10_000,
   accessTokenTtl: 900,
   accessTokenTyp: 'at+jwt',
   groupsClaim: 'groups',
@@ -132,6 +140,8 @@ export function idpConfigFromEnv(env: NodeJS.ProcessEnv): IdpConfigInput {
   set('loginLockout', numeric(env.IDP_LOGIN_LOCKOUT));
   set('loginWindow', numeric(env.IDP_LOGIN_WINDOW));
   set('maxConnections', numeric(env.IDP_MAX_CONNECTIONS));
+  set('shutdownDelayMs', numeric(env.IDP_SHUTDOWN_DELAY_MS));
+  set('shutdownTimeoutMs', numeric(env.IDP_SHUTDOWN_TIMEOUT_MS));
   set('cookieKeys', list(env.IDP_COOKIE_KEYS));
   set('accessTokenTtl', nonEmpty(env.IDP_ACCESS_TOKEN_TTL) === undefined ? undefined : Number(env.IDP_ACCESS_TOKEN_TTL));
   set('accessTokenTyp', nonEmpty(env.IDP_ACCESS_TOKEN_TYP) as AccessTokenTyp | undefined);
@@ -170,6 +180,8 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
     loginLockout: input.loginLockout ?? DEFAULTS.loginLockout,
     loginWindow: input.loginWindow ?? DEFAULTS.loginWindow,
     maxConnections: input.maxConnections ?? DEFAULTS.maxConnections,
+    shutdownDelayMs: input.shutdownDelayMs ?? DEFAULTS.shutdownDelayMs,
+    shutdownTimeoutMs: input.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
     // Random keys mean sessions do not survive a restart, which is right for a demo.
     cookieKeys: [...(input.cookieKeys ?? [randomBytes(32).toString('base64url')])],
     accessTokenTtl: input.accessTokenTtl ?? DEFAULTS.accessTokenTtl,
@@ -196,6 +208,8 @@ export function buildIdpConfig(input: IdpConfigInput): IdpConfig {
   if (!isIntegerIn(config.loginWindow, 1, 86400)) problems.push('IDP_LOGIN_WINDOW must be an integer number of seconds, 1-86400');
   else if (config.loginWindow < config.loginLockout) problems.push('IDP_LOGIN_WINDOW must be at least IDP_LOGIN_LOCKOUT (failures are forgotten after the window)');
   if (!isIntegerIn(config.maxConnections, 1, 1_000_000)) problems.push('IDP_MAX_CONNECTIONS must be an integer, 1-1000000');
+  if (!isIntegerIn(config.shutdownDelayMs, 0, SHUTDOWN_MS_MAX)) problems.push(`IDP_SHUTDOWN_DELAY_MS must be an integer, 0-${SHUTDOWN_MS_MAX}`);
+  if (!isIntegerIn(config.shutdownTimeoutMs, 0, SHUTDOWN_MS_MAX)) problems.push(`IDP_SHUTDOWN_TIMEOUT_MS must be an integer, 0-${SHUTDOWN_MS_MAX}`);
   if (config.cookieKeys.some((key) => key.length < 16)) problems.push('IDP_COOKIE_KEYS must be comma-separated secrets of at least 16 characters');
   if (!Number.isInteger(config.accessTokenTtl) || config.accessTokenTtl < 30 || config.accessTokenTtl > 86400) problems.push('IDP_ACCESS_TOKEN_TTL must be an integer number of seconds, 30-86400');
   if (!oneOf(ACCESS_TOKEN_TYPS, config.accessTokenTyp)) problems.push(`IDP_ACCESS_TOKEN_TYP must be one of ${ACCESS_TOKEN_TYPS.join(', ')}`);

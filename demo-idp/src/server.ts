@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import type Provider from 'oidc-provider';
 import { pino, type Logger } from 'pino';
 
@@ -83,7 +84,14 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
         'request completed',
       );
     });
-    if (handler) {
+    // Readiness, ahead of the provider's routes: 503 from the shutdown signal on.
+    if (req.url === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const body = shutdown.draining
+        ? JSON.stringify({ type: 'about:blank', title: 'Shutting down', status: 503, code: 'shutting_down', detail: 'This instance is shutting down; send new requests to another one.' })
+        : JSON.stringify({ status: 'ready' });
+      res.writeHead(shutdown.draining ? 503 : 200, { 'content-type': shutdown.draining ? 'application/problem+json' : 'application/json', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } else if (handler) {
       handler(req, res);
     } else {
       res.statusCode = 503;
@@ -94,6 +102,7 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.maxConnections = config.maxConnections;
+  const shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -124,10 +133,10 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
       logger.info({ kid, kids: jwks.keys.map((key) => key.kid) }, 'signing key rotated');
       return { kid };
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    async close() {
+      if (config.shutdownDelayMs > 0) logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: /readyz answers 503, still serving');
+      const { cut } = await shutdown.shutdown();
+      if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
+    },
   };
 }

@@ -37,6 +37,13 @@ describe('config', () => {
     expect(config).toMatchObject({ loginMaxFailuresPerUser: 3, loginMaxFailuresPerAddress: 50, loginLockout: 10, loginWindow: 600 });
   });
 
+  it('drains for IDP_SHUTDOWN_DELAY_MS (none by default) and waits IDP_SHUTDOWN_TIMEOUT_MS at most', () => {
+    expect(buildIdpConfig({ clientSecret: 's'.repeat(20) })).toMatchObject({ shutdownDelayMs: 0, shutdownTimeoutMs: 10_000 });
+    const env = { IDP_CLIENT_SECRET: 's'.repeat(20), IDP_SHUTDOWN_DELAY_MS: '5000', IDP_SHUTDOWN_TIMEOUT_MS: '20000' };
+    expect(buildIdpConfig(idpConfigFromEnv(env))).toMatchObject({ shutdownDelayMs: 5000, shutdownTimeoutMs: 20_000 });
+    expect(() => buildIdpConfig(idpConfigFromEnv({ ...env, IDP_SHUTDOWN_DELAY_MS: '-5' }))).toThrow(/IDP_SHUTDOWN_DELAY_MS must be an integer, 0-600000/);
+  });
+
   it('refuses every bad IDP_LOGIN_* setting at once', () => {
     const env = { IDP_CLIENT_SECRET: 's'.repeat(20), IDP_LOGIN_MAX_FAILURES_PER_USER: '0', IDP_LOGIN_MAX_FAILURES_PER_ADDRESS: 'many', IDP_LOGIN_LOCKOUT: '1.5', IDP_LOGIN_WINDOW: '-1' };
     expect(() => buildIdpConfig(idpConfigFromEnv(env))).toThrow(

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
  * @property {number} headersTimeoutMs WEB_HEADERS_TIMEOUT_MS, default 10000 — time a client has to send the request head
  * @property {number} requestTimeoutMs WEB_REQUEST_TIMEOUT_MS, default 30000 — time a client has to send the whole request
  * @property {number} maxConnections WEB_MAX_CONNECTIONS, default 1000 — client connections open at once
+ * @property {number} shutdownDelayMs WEB_SHUTDOWN_DELAY_MS, default 0 — after SIGTERM/SIGINT, time /readyz answers 503 while requests are still served
+ * @property {number} shutdownTimeoutMs WEB_SHUTDOWN_TIMEOUT_MS, default 10000 — then the most time accepted requests get to finish
  */
 
 /**
@@ -73,5 +75,8 @@ export function loadConfig(env) {
     headersTimeoutMs,
     requestTimeoutMs,
     maxConnections: intSetting(env, 'WEB_MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    // No delay by default: only an orchestrator that routes by /readyz needs one.
+    shutdownDelayMs: intSetting(env, 'WEB_SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownTimeoutMs: intSetting(env, 'WEB_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
   });
 }

@@ -1,6 +1,7 @@
 // @ts-check
 import http from 'node:http';
 import { createApiProxy } from './api-proxy.mjs';
+import { gracefulServer } from './graceful-shutdown.mjs';
 import { sendProblem } from './problem.mjs';
 import { requestIdOf } from './request-id.mjs';
 import { securityHeaders } from './security-headers.mjs';
@@ -59,6 +60,14 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
       }
       // Routed on the path as sent (not decoded), the same one demo-api will see: `/api%2F..%2Fx`
       // must not count as /api here and as something else there.
+      if (rawPath === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (shutdown.draining) sendProblem(res, 503, 'Shutting down', 'This instance is shutting down; send new requests to another one.', headers);
+        else {
+          res.writeHead(200, { ...headers, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+          res.end(JSON.stringify({ status: 'ready' }));
+        }
+        return;
+      }
       if (rawPath === '/api' || rawPath.startsWith('/api/')) {
         proxyApi(req, res, requestId);
         return;
@@ -68,6 +77,7 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
   );
   server.keepAliveTimeout = 5_000;
   server.maxConnections = config.maxConnections;
+  const shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
 
   await new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -78,10 +88,7 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    // Graceful: /readyz 503 at once, served for the shutdown delay, then stop accepting (see graceful-shutdown.mjs).
+    close: () => shutdown.shutdown().then(() => undefined),
   };
 }

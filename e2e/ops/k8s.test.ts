@@ -48,6 +48,7 @@ const deployment = byKind('Deployment') as Manifest & {
       metadata: { labels: Record<string, string> };
       spec: {
         securityContext: { runAsNonRoot: boolean; runAsUser: number };
+        terminationGracePeriodSeconds: number;
         containers: Container[];
         volumes: { name: string; configMap?: { name: string } }[];
       };
@@ -94,6 +95,12 @@ describe('deploy/k8s', () => {
     expect(config.clientTokens).toEqual(['from-the-secret']);
     expect(config.allowUnauthenticated).toBe(false);
     expect(config.decisionLog).toBe(true);
+  });
+
+  it('drains on SIGTERM before it stops accepting, and the grace period outlasts the drain and the shutdown timeout', () => {
+    const config = loadConfig({ env: podEnv() });
+    expect(config.shutdownDelayMs).toBeGreaterThanOrEqual(1_000);
+    expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(config.shutdownDelayMs + config.shutdownTimeoutMs + 5_000);
   });
 
   it('takes caller tokens from a Secret, never from the manifest', () => {

@@ -34,7 +34,9 @@ Environment only:
   PDP_LOG_REDACT (pino paths), PDP_MAX_BODY_BYTES (102400), PDP_MAX_DEPTH (32),
   PDP_SCHEMA_ENFORCE (reject|warn|off, warn: requests against the policies' schema.json),
   PDP_WATCH (on), PDP_RELOAD_DEBOUNCE_MS (100), PDP_SHUTDOWN_TIMEOUT_MS (10000),
-  PDP_MAX_CONNECTIONS (10000), PDP_PUBLIC_URL (the URL callers reach the PDP at, for its AuthZEN
+  PDP_MAX_CONNECTIONS (10000), PDP_SHUTDOWN_DELAY_MS (0: after SIGTERM, /readyz answers 503
+                        and requests are still served this long before the server stops accepting),
+  PDP_PUBLIC_URL (the URL callers reach the PDP at, for its AuthZEN
   metadata at /.well-known/authzen-configuration).
 
 Signals: SIGHUP reloads the policies; SIGTERM and SIGINT stop gracefully.`;

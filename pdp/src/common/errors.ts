@@ -32,6 +32,7 @@ export const errorTable = {
   unsupported_media_type: { status: 415, exit: 1, title: 'Content type must be application/json' },
   not_implemented: { status: 501, exit: 1, title: 'Method not implemented' },
   not_ready: { status: 503, exit: 1, title: 'No policy set is loaded yet' },
+  shutting_down: { status: 503, exit: 1, title: 'The service is shutting down' },
   // The process and its inputs (the CLI and `pdp serve`); never shown to an HTTP caller.
   usage: { status: 500, exit: 2, title: 'Command-line usage error' },
   invalid_config: { status: 500, exit: 1, title: 'Invalid configuration' },

@@ -1,11 +1,15 @@
 /**
  * The node:cluster primary of `pdp serve` with PDP_WORKERS=N > 1: forks N workers that share
  * the port, announces "pdp listening" once all of them take connections, forwards SIGHUP
- * (reload) and SIGTERM/SIGINT (stop) to them, and replaces a worker that dies.
+ * (reload) and SIGTERM/SIGINT (stop) to them, and replaces a worker that dies. Each worker
+ * drains as a single process does (runtime/server.ts); the primary only bounds the wait.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { createLogger } from '../observability/log.js';
 import type { Config } from './config.js';
+
+/** Past a worker's own shutdown bounds: time for its last log lines and its exit. */
+const STUCK_WORKER_GRACE_MS = 5_000;
 
 /** The cluster primary: forks workers, forwards signals, restarts a worker that dies. */
 export function runPrimary(config: Readonly<Config>): Promise<number> {
@@ -69,6 +73,13 @@ export function runPrimary(config: Readonly<Config>): Promise<number> {
       logger.info({ signal }, 'shutting down workers');
       for (const w of workers) w.process.kill('SIGTERM');
       if (workers.size === 0) finish(0);
+      // Each worker drains and closes within these bounds itself; one that does not is stuck.
+      setTimeout(() => {
+        if (workers.size === 0) return;
+        logger.error({ workers: workers.size }, 'workers did not stop within the shutdown delay and timeout; killing them');
+        exitCode = 1;
+        for (const w of workers) w.process.kill('SIGKILL');
+      }, config.shutdownDelayMs + config.shutdownTimeoutMs + STUCK_WORKER_GRACE_MS).unref();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

@@ -6,6 +6,7 @@
  * option) at fault. The token settings are token/'s own, read here with the same reader.
  */
 import path from 'node:path';
+import { SHUTDOWN_MS_MAX } from '@oracle-ai/contract/graceful-shutdown';
 import { SettingsReader, type Env } from '../common/settings.js';
 import { readPublicUrl } from '../server/authzen-metadata.js';
 import { isLoopbackHost } from '../server/host.js';
@@ -41,6 +42,11 @@ export interface Config extends TokenSettings {
   watch: boolean;
   reloadDebounceMs: number;
   shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM/SIGINT, how long /readyz answers 503 while everything else is still served,
+   * before the server stops accepting (0: stop at once).
+   */
+  shutdownDelayMs: number;
   /** Client connections open at once; beyond it new ones are closed as they arrive. */
   maxConnections: number;
   /** PDP_PUBLIC_URL: the PDP's AuthZEN identifier and the base of the endpoint URLs in its metadata (see server/authzen-metadata.ts). */
@@ -66,6 +72,7 @@ export interface ConfigOptions extends TokenOptions {
   watch?: boolean;
   reloadDebounceMs?: number;
   shutdownTimeoutMs?: number;
+  shutdownDelayMs?: number;
   maxConnections?: number;
   publicUrl?: string;
 }
@@ -86,7 +93,7 @@ export interface LoadConfigSources {
  *
  * Defaults: policies `./policies`, host `127.0.0.1`, port 8181, no caller tokens (loopback
  * only), log level info, decision log on, log buffer 16 MiB, batch 100 items, body 100 KiB,
- * nesting depth 32, schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s, 10,000 connections;
+ * nesting depth 32, schema check warn, 1 worker, watch on, debounce 100 ms, shutdown grace 10 s, no shutdown delay, 10,000 connections;
  * the token settings' defaults are
  * in token/config.ts.
  */
@@ -178,7 +185,10 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     workers: intSetting('workers', 'workers', 'PDP_WORKERS', 1, 1, 256),
     watch: boolSetting('watch', undefined, 'PDP_WATCH', true),
     reloadDebounceMs: intSetting('reloadDebounceMs', undefined, 'PDP_RELOAD_DEBOUNCE_MS', 100, 0, 60_000),
-    shutdownTimeoutMs: intSetting('shutdownTimeoutMs', undefined, 'PDP_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    shutdownTimeoutMs: intSetting('shutdownTimeoutMs', undefined, 'PDP_SHUTDOWN_TIMEOUT_MS', 10_000, 0, SHUTDOWN_MS_MAX),
+    // 0 by default: outside an orchestrator nothing routes by /readyz, so waiting would only slow
+    // down Ctrl-C and restarts; deploy/k8s/deployment.yaml sets it for its load balancing.
+    shutdownDelayMs: intSetting('shutdownDelayMs', undefined, 'PDP_SHUTDOWN_DELAY_MS', 0, 0, SHUTDOWN_MS_MAX),
     maxConnections: intSetting('maxConnections', undefined, 'PDP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
   };
   if (publicUrl !== undefined) config.publicUrl = publicUrl;

@@ -1,13 +1,15 @@
 /**
  * Starting and stopping the PDP as an HTTP service: config → logger, metrics, policy store,
- * token verifier → `createApp` → listen. `close()` is graceful: stop accepting, let requests
- * in flight finish (up to the shutdown timeout), then drop what is left.
+ * token verifier → `createApp` → listen. `close()` is graceful: /readyz fails at once, the
+ * server keeps serving for the shutdown delay, then stops accepting, answers what it accepted
+ * with `Connection: close`, and cuts what is left after the shutdown timeout.
  */
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DestinationStream, Logger } from 'pino';
+import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { loadConfig, type Config, type ConfigOptions } from './config.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
 import { packageVersion } from '../common/version.js';
@@ -113,7 +115,16 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       })
     : undefined;
 
-  const lifecycle = { closing: false };
+  // Read through getters: the shutdown below owns both flags.
+  let shutdown: ReturnType<typeof gracefulServer> | undefined;
+  const lifecycle = {
+    get closing() {
+      return shutdown?.closing === true;
+    },
+    get draining() {
+      return shutdown?.draining === true;
+    },
+  };
   const { app } = createApp({
     config,
     store,
@@ -127,6 +138,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   });
 
   const server = createServer(app.callback());
+  shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
   // Requests Node's parser refuses before Koa sees them (a 70 KB URL, a broken request line,
   // a body that never arrives) get the same problem+json as everything else, not a bare status.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
@@ -185,21 +197,11 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      lifecycle.closing = true;
+      const graceful = shutdown as NonNullable<typeof shutdown>;
+      if (config.shutdownDelayMs > 0) logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: /readyz answers 503, still serving');
+      const { cut } = await graceful.shutdown();
       store.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive sockets would hold close() open; requests in flight get to finish.
-      server.closeIdleConnections();
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
-      });
-      if ((await Promise.race([closed, timedOut])) === 'timeout') {
-        logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timeout: closing remaining connections');
-        server.closeAllConnections();
-        await closed;
-      }
-      clearTimeout(timer);
+      if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
       drops?.close();
       own?.flush();
     })());

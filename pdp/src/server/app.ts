@@ -59,8 +59,8 @@ export interface AppDeps {
   metrics: PdpMetrics;
   clock?: Clock;
   tokens: TokenVerifier | undefined;
-  /** Set `closing` during shutdown: responses then carry `Connection: close`. */
-  lifecycle?: { readonly closing: boolean };
+  /** Set `closing` during shutdown: responses then carry `Connection: close`; `draining`: /readyz answers 503. */
+  lifecycle?: { readonly closing: boolean; readonly draining?: boolean };
   version?: string;
 }
 

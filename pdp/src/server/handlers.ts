@@ -28,7 +28,7 @@ export interface StepDeps {
   /** The OpenAPI document, serialised once. */
   openapi: () => string;
   /** `closing` is set when shutdown begins: answers then carry `Connection: close`. */
-  lifecycle: { readonly closing: boolean };
+  lifecycle: { readonly closing: boolean; readonly draining?: boolean };
   /** PDP_SCHEMA_ENFORCE: requests that do not fit the set's schema.json are refused, reported or not checked. */
   schemaEnforce: SchemaEnforceMode;
 }
@@ -253,6 +253,7 @@ export function createSteps(deps: StepDeps): Steps {
     },
 
     readyz(ctx) {
+      if (lifecycle.draining === true) throw new PdpError('shutting_down', 'This instance is shutting down; send new requests to another one.');
       sendJson(ctx, { status: 'ready', revision: state(ctx).policies.revision });
     },
 

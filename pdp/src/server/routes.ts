@@ -115,8 +115,8 @@ export function defineRoutes(h: Steps & AuthzenSearchSteps & { callerAuth: Calle
     },
     {
       method: 'GET', path: '/readyz', operationId: 'readyz',
-      summary: 'Readiness: a policy set is loaded.',
-      responses: [{ status: 200, description: 'Ready.', schema: 'Status' }, { status: 503, description: 'No policy set loaded yet.', schema: 'Problem' }],
+      summary: 'Readiness: a policy set is loaded and the instance is not shutting down.',
+      responses: [{ status: 200, description: 'Ready.', schema: 'Status' }, { status: 503, description: 'No policy set loaded yet, or shutting down (shutting_down).', schema: 'Problem' }],
       middleware: [ready, h.readyz],
     },
     {
