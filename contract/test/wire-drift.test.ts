@@ -28,6 +28,7 @@ import type {
   DecisionReason,
   DecisionResponse,
   FieldError,
+  PlanResponse,
   PoliciesView,
   PolicyLoadError,
   PolicyRuleSummary,
@@ -66,6 +67,7 @@ const decisionKeys = {
   schemaErrors: 'optional',
 } as const satisfies KeyTable<DecisionResponse>;
 const batchKeys = { results: 'required' } as const satisfies KeyTable<BatchResponse>;
+const planKeys = { kind: 'required', condition: 'optional|null', revision: 'required', reasons: 'optional' } as const satisfies KeyTable<PlanResponse>;
 const problemKeys = {
   type: 'required',
   title: 'required',
@@ -146,6 +148,8 @@ function objectOf(node: Schema): Schema {
 
 function allowsNull(node: Schema): boolean {
   const resolved = resolve(node);
+  // A schema that constrains nothing (e.g. a json-logic expression) allows null too.
+  if (resolved.type === undefined && resolved.oneOf === undefined && resolved['enum'] === undefined && resolved['const'] === undefined) return true;
   const types = Array.isArray(resolved.type) ? resolved.type : [resolved.type];
   return types.includes('null') || (resolved.oneOf ?? []).some((b) => allowsNull(b));
 }
@@ -171,6 +175,7 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['Reason', defs['Reason'], reasonKeys],
     ['Decision', defs['Decision'], decisionKeys],
     ['BatchResponse', defs['BatchResponse'], batchKeys],
+    ['Plan', defs['Plan'], planKeys],
     ['Problem', defs['Problem'], problemKeys],
     ['Problem.errors[]', at(defs['Problem'], 'errors'), fieldErrorKeys],
     ['PolicyError', defs['PolicyError'], policyErrorKeys],
@@ -255,6 +260,8 @@ describe('contract samples validate against responses.schema.json', () => {
     ['Decision', decision],
     ['Decision', explained],
     ['BatchResponse', { results: [decision, explained] } satisfies BatchResponse],
+    ['Plan', { kind: 'conditional', condition: { '==': [{ var: 'resource.attributes.owner' }, 'alice'] }, revision: 'sha256:0123' } satisfies PlanResponse],
+    ['Plan', { kind: 'always_denied', revision: 'sha256:0123', reasons: [tokenReason] } satisfies PlanResponse],
     ['Policies', loaded],
     ['Policies', empty],
     ['Problem', problem],
@@ -278,6 +285,7 @@ describe('contract samples validate against responses.schema.json', () => {
   it('the schema refuses what the types refuse (so the samples above can fail)', () => {
     expect(validator('Policies')({ ...empty, revision: 42 })).not.toEqual([]);
     expect(validator('Decision')({ ...decision, effect: 'maybe' })).not.toEqual([]);
+    expect(validator('Plan')({ kind: 'sometimes', revision: 'sha256:0123' })).not.toEqual([]);
     expect(validator('Problem')({ ...bareProblem, errors: [{ pointer: '/a', message: 'old shape' }] })).not.toEqual([]);
     expect(validator('AuthzenEntitySearchResponse')({ page: { next_token: '' }, results: [] })).not.toEqual([]);
   });

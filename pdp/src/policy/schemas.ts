@@ -32,6 +32,7 @@ export const SCHEMA_FILES = {
   authzenSearchSubject: 'authzen-search-subject.schema.json',
   authzenSearchResource: 'authzen-search-resource.schema.json',
   authzenSearchAction: 'authzen-search-action.schema.json',
+  plan: 'plan-request.schema.json',
 } as const;
 export type SchemaName = keyof typeof SCHEMA_FILES;
 
@@ -45,7 +46,7 @@ export function readSchema(name: SchemaName): Record<string, unknown> {
  * AuthZEN-evaluations schemas are not: their array limit comes from the server's configuration
  * (see {@link compileWithLimit}).
  */
-const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'attributeSchema', 'policyTest'];
+const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'attributeSchema', 'policyTest', 'plan'];
 
 let shared: Ajv2020 | undefined;
 const ids = new Map<SchemaName, string>();
@@ -93,6 +94,8 @@ export interface Validators {
   /** The decision request: `POST /v1/decide`, `pdp eval`, policy-test inputs and `checkRequest`. */
   request: ValidateFunction;
   authzenEvaluation: ValidateFunction;
+  /** `POST /v1/plan`. */
+  plan: ValidateFunction;
 }
 
 let validators: Validators | undefined;
@@ -106,6 +109,7 @@ export function getValidators(): Validators {
     policyTest: byId('policyTest'),
     request: byId('decide'),
     authzenEvaluation: byId('authzenEvaluation'),
+    plan: byId('plan'),
   };
   return validators;
 }

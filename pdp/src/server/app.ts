@@ -30,6 +30,7 @@ import { createSteps, type StepDeps } from './handlers.js';
 import { createAuthzenMetadata } from './authzen-metadata.js';
 import { createAuthzenSearch } from './authzen-search.js';
 import { createLoopbackHostOnly } from './host.js';
+import { createPlanStep } from './plan.js';
 import { buildOpenApi } from './openapi.js';
 import { sendProblem } from './respond.js';
 import { defineRoutes, type RouteSpec } from './routes.js';
@@ -147,7 +148,7 @@ export function createApp(deps: AppDeps): PdpApp {
     ...createAuthzenSearch({ engine, clock, schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE, log: deps.decisionLog.enabled ? logger.child({ kind: 'search' }) : undefined }),
     authzenMetadata: createAuthzenMetadata({ publicUrl: config.publicUrl, loopbackOnly: config.clientTokens.length === 0 }),
   };
-  const routes = defineRoutes({ ...steps, ...authzen, callerAuth: createCallerAuth(config.clientTokens) });
+  const routes = defineRoutes({ ...steps, ...authzen, plan: createPlanStep({ core }), callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
 
   const table = routeTable(routes);

@@ -14,6 +14,7 @@ const REQUEST_COMPONENT: Record<RequestSchemaName, string> = {
   authzenSearchSubject: 'AuthzenSubjectSearchRequest',
   authzenSearchResource: 'AuthzenResourceSearchRequest',
   authzenSearchAction: 'AuthzenActionSearchRequest',
+  plan: 'PlanRequest',
 };
 
 function rewriteRefs(value: unknown): unknown {

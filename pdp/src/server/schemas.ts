@@ -12,7 +12,7 @@ import { compileTransient, compileWithLimit, getValidators, readSchema, SCHEMA_F
 /** Shared definitions referenced by the request schemas (`$ref: "<file>#/$defs/…"`). */
 export const COMMON_SCHEMA_FILES = [SCHEMA_FILES.decideCommon, SCHEMA_FILES.authzenCommon, SCHEMA_FILES.responses] as const;
 
-const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations', 'authzenSearchSubject', 'authzenSearchResource', 'authzenSearchAction'] as const;
+const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations', 'authzenSearchSubject', 'authzenSearchResource', 'authzenSearchAction', 'plan'] as const;
 export type RequestSchemaName = (typeof REQUEST_SCHEMAS)[number];
 
 export type JsonSchema = Record<string, unknown>;
@@ -62,5 +62,6 @@ export function compileValidators(schemas: ApiSchemas): Readonly<Record<RequestS
     authzenSearchSubject: make(compileTransient(schemas.requests.authzenSearchSubject)),
     authzenSearchResource: make(compileTransient(schemas.requests.authzenSearchResource)),
     authzenSearchAction: make(compileTransient(schemas.requests.authzenSearchAction)),
+    plan: make(getValidators().plan),
   });
 }
