@@ -1,0 +1,60 @@
+// A PDP server for bench/http.mjs's side-by-side figures: `pdp serve`'s parts (dist/) composed as
+// runtime/server.ts composes them, from the same environment, with one part swapped:
+//   node bench/http-variant.mjs PORT pino|direct prom|plain
+//   pino   - every decision line through a pino child logger (what PDP_LOG_REDACT set costs)
+//   direct - the decision log as shipped without PDP_LOG_REDACT: each line built by hand, the
+//            same bytes, to the same sonic-boom destination
+//   prom   - prom-client's counters and histogram as shipped
+//   plain  - the decision counters and latency histogram as plain numbers in arrays
+// Every variant is built the same way, so they compare with each other; `pdp serve` itself is the
+// bench's `decide` target.
+import { createServer } from 'node:http';
+
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+const { loadConfig } = await import(dist('runtime/config.js'));
+const { createApp } = await import(dist('server/app.js'));
+const { createDecisionLog, createLogger } = await import(dist('observability/log.js'));
+const { createMetrics } = await import(dist('observability/metrics.js'));
+const { loadInProcess } = await import(dist('store/loaders.js'));
+const { PolicyStore } = await import(dist('store/policy-store.js'));
+
+const [port, logKind, metricsKind] = process.argv.slice(2);
+const config = loadConfig({ env: process.env, flags: { policies: process.env.PDP_POLICIES } });
+const own = createLogger({ level: config.logLevel, redact: config.logRedact, maxBufferBytes: config.logMaxBufferBytes });
+const logger = own.logger;
+
+/** Every decision line through a pino child logger, as when PDP_LOG_REDACT is set. */
+function pinoDecisionLog() {
+  const child = logger.child({ kind: 'decision' });
+  return { enabled: true, input: config.decisionLogInput, write: (entry) => child.info(entry, 'decision') };
+}
+
+/** Counters and a histogram as plain numbers: what prom-client's share of a decision costs. */
+function plainMetrics(metrics) {
+  const counter = () => {
+    let n = 0;
+    return { inc: (v = 1) => void (n += v), get: () => n };
+  };
+  const bounds = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5];
+  const counts = new Float64Array(bounds.length + 1);
+  let sum = 0;
+  const histogram = {
+    observe(v) {
+      let i = 0;
+      while (i < bounds.length && v > bounds[i]) i++;
+      counts[i]++;
+      sum += v;
+    },
+  };
+  return { ...metrics, decisionsAllow: counter(), decisionsDeny: counter(), decisionSeconds: histogram };
+}
+
+const baseMetrics = createMetrics();
+const metrics = metricsKind === 'plain' ? plainMetrics(baseMetrics) : baseMetrics;
+const store = new PolicyStore({ dir: config.policiesDir, load: loadInProcess, logger, metrics, watch: false, debounceMs: 100 });
+await store.start();
+const decisionLog = logKind === 'pino' ? pinoDecisionLog() : createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput });
+const { app } = createApp({ config, store, logger, decisionLog, metrics, tokens: undefined });
+const server = createServer(app.callback());
+server.keepAliveTimeout = 65_000;
+server.listen(Number(port), '127.0.0.1');
