@@ -8,13 +8,14 @@
  * process-wide singleton whose operations we never change. Each lookup becomes one more value
  * slot, filled from the already-resolved `var` values before the expression runs, so the closure
  * form of logic.ts covers it too. The data is bound at compile time (the engine reads no file):
- * a lookup is a few own-property reads on frozen objects, constant time whatever the file's size.
+ * a lookup is a few own-property reads on frozen objects (one, for the common `[file, key, literal…]`
+ * shape), constant time whatever the file's size.
  *
  * What cannot be reached: anything outside the set's data files, and anything a data file does not
  * hold as an own property. The loader refuses `__proto__`, `constructor` and `prototype` keys in
  * data files and literal segments; a segment that evaluates to one at decision time yields null.
  */
-import { deepFreeze, FORBIDDEN_KEYS, isObject, ownValue } from '../common/objects.js';
+import { deepFreeze, FORBIDDEN_KEYS, isObject, ownPath, ownValue } from '../common/objects.js';
 import type { DataFiles } from './types.js';
 
 export const DATA_OPERATOR = 'data';
@@ -43,6 +44,11 @@ export interface DataLookup {
   /** The file's entities; null when the set has no such file (only for a set built by hand: the checker refuses it). */
   readonly entries: Readonly<Record<string, unknown>> | null;
   readonly segments: readonly Segment[];
+  /**
+   * For a lookup `[file, dynamic key, literal, …]`: each entity's value at the literal rest of
+   * the path, by entity key ({@link suffixIndex}); null for any other shape.
+   */
+  readonly byKey: Readonly<Record<string, unknown>> | null;
 }
 
 /** Records a lookup (explain only): the keys used, null for an unusable one, and whether a value was found. */
@@ -129,8 +135,56 @@ export function compileDataLookup(args: unknown, slot: (path: string) => number,
     return { key: null, slot: -1 - compileDataLookup(node[DATA_OPERATOR], slot, data, lookups) };
   });
   const entries = data !== undefined && Object.hasOwn(data, file) ? (data[file] as Record<string, unknown>) : null;
-  lookups.push({ file, entries, segments });
+  const suffix = segments.slice(1).map((s) => s.key);
+  const byKey = entries !== null && suffix.length > 0 && segments[0]?.key === null && suffix.every((k) => k !== null) ? suffixIndex(entries, suffix as string[]) : null;
+  lookups.push({ file, entries, segments, byKey });
   return lookups.length - 1;
+}
+
+/** Suffix indexes built per data file, by suffix; at most {@link MAX_SUFFIX_INDEXES} a file. */
+const suffixIndexes = new WeakMap<object, Map<string, Readonly<Record<string, unknown>>>>();
+/** Beyond this many distinct suffixes into one file, lookups walk the file (memory stays bounded). */
+const MAX_SUFFIX_INDEXES = 8;
+
+/**
+ * Each entity's value at `suffix` (`users` › id › `roles`: id → roles), built once per file and
+ * suffix, so a decision reads one property instead of walking the entity. Equal values (arrays
+ * and objects of plain values, such as role lists) are one shared object: at 100,000 entities a
+ * lookup's cost is the cache misses on its way (bench/engine.mjs), and a role list shared by
+ * thousands of users stays in cache. Values that are absent or null are left out (a miss reads
+ * null, as the walk does). A null-prototype object: no inherited key can be read.
+ */
+function suffixIndex(entries: Readonly<Record<string, unknown>>, suffix: readonly string[]): Readonly<Record<string, unknown>> | null {
+  let byFile = suffixIndexes.get(entries);
+  if (byFile === undefined) suffixIndexes.set(entries, (byFile = new Map()));
+  const name = JSON.stringify(suffix);
+  const known = byFile.get(name);
+  if (known !== undefined) return known;
+  if (byFile.size >= MAX_SUFFIX_INDEXES) return null;
+  const shared = new Map<string, unknown>();
+  const index = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(entries)) {
+    let value = ownPath(entries[key], suffix);
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'object' && isFlat(value)) {
+      const json = JSON.stringify(value);
+      const same = shared.get(json);
+      if (same === undefined) shared.set(json, value);
+      else value = same;
+    }
+    index[key] = value;
+  }
+  Object.freeze(index);
+  byFile.set(name, index);
+  return index;
+}
+
+/** An array or object whose members are all strings, numbers, booleans or null (small enough to share by its JSON). */
+function isFlat(value: object): boolean {
+  const members = Object.values(value);
+  if (members.length > 64) return false;
+  for (const m of members) if (m !== null && typeof m === 'object') return false;
+  return true;
 }
 
 /** What identifies a lookup for interning (the file and its segments, not the data). */
@@ -148,8 +202,15 @@ function keyOf(value: unknown): string | null {
 }
 
 function run(lookup: DataLookup, values: readonly unknown[], base: number, path: (string | null)[] | null): unknown {
-  let value: unknown = lookup.entries;
   const segments = lookup.segments;
+  const byKey = lookup.byKey;
+  if (byKey !== null && path === null) {
+    const segment = segments[0] as Segment;
+    const key = keyOf(segment.slot >= 0 ? values[segment.slot] : values[base - 1 - segment.slot]);
+    const found = key === null ? undefined : byKey[key];
+    return found === undefined ? null : found;
+  }
+  let value: unknown = lookup.entries;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as Segment;
     let key = segment.key;
