@@ -1,14 +1,15 @@
 // A PDP server for bench/http.mjs's side-by-side figures: `pdp serve`'s parts (dist/) composed as
 // runtime/server.ts composes them, from the same environment, with one part swapped:
 //   node bench/http-variant.mjs PORT pino|direct prom|plain
-//   pino   - every decision line through a pino child logger (what PDP_LOG_REDACT set costs)
-//   direct - the decision log as shipped without PDP_LOG_REDACT: each line built by hand, the
-//            same bytes, to the same sonic-boom destination
+//   pino   - the decision log as shipped (a pino child logger, redaction included)
+//   direct - each decision line built by hand, the same fields, written to the same sonic-boom
+//            destination (no redaction: what pino's share of a decision costs, not a replacement)
 //   prom   - prom-client's counters and histogram as shipped
 //   plain  - the decision counters and latency histogram as plain numbers in arrays
 // Every variant is built the same way, so they compare with each other; `pdp serve` itself is the
 // bench's `decide` target.
 import { createServer } from 'node:http';
+import { hostname } from 'node:os';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { loadConfig } = await import(dist('runtime/config.js'));
@@ -17,16 +18,28 @@ const { createDecisionLog, createLogger } = await import(dist('observability/log
 const { createMetrics } = await import(dist('observability/metrics.js'));
 const { loadInProcess } = await import(dist('store/loaders.js'));
 const { PolicyStore } = await import(dist('store/policy-store.js'));
+const { reasonsToJson } = await import(dist('server/wire.js'));
 
 const [port, logKind, metricsKind] = process.argv.slice(2);
 const config = loadConfig({ env: process.env, flags: { policies: process.env.PDP_POLICIES } });
 const own = createLogger({ level: config.logLevel, redact: config.logRedact, maxBufferBytes: config.logMaxBufferBytes });
 const logger = own.logger;
 
-/** Every decision line through a pino child logger, as when PDP_LOG_REDACT is set. */
-function pinoDecisionLog() {
-  const child = logger.child({ kind: 'decision' });
-  return { enabled: true, input: config.decisionLogInput, write: (entry) => child.info(entry, 'decision') };
+/** The decision line pino writes, built by hand: same fields, same order, same destination. */
+function directDecisionLog(destination) {
+  const head = `{"level":30,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"pdp","kind":"decision"`;
+  const opt = (name, value) => (value === undefined ? '' : `,"${name}":${JSON.stringify(value)}`);
+  return {
+    enabled: true,
+    input: config.decisionLogInput,
+    write(e) {
+      destination.write(
+        `${head},"time":${Date.now()},"decisionId":"${e.decisionId}","revision":"${e.revision}"${opt('subject', e.subject)},"resource":${JSON.stringify(e.resource)}` +
+          `,"action":${JSON.stringify(e.action)},"effect":"${e.effect}","reasons":${reasonsToJson(e.reasons)},"latencyUs":${e.latencyUs}${opt('tokenError', e.tokenError)}` +
+          `,"api":"${e.api}"${opt('schemaErrors', e.schemaErrors)},"requestId":${JSON.stringify(e.requestId)}${opt('input', e.input)},"msg":"decision"}\n`,
+      );
+    },
+  };
 }
 
 /** Counters and a histogram as plain numbers: what prom-client's share of a decision costs. */
@@ -53,7 +66,7 @@ const baseMetrics = createMetrics();
 const metrics = metricsKind === 'plain' ? plainMetrics(baseMetrics) : baseMetrics;
 const store = new PolicyStore({ dir: config.policiesDir, load: loadInProcess, logger, metrics, watch: false, debounceMs: 100 });
 await store.start();
-const decisionLog = logKind === 'pino' ? pinoDecisionLog() : createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput });
+const decisionLog = logKind === 'direct' ? directDecisionLog(own.destination) : createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput });
 const { app } = createApp({ config, store, logger, decisionLog, metrics, tokens: undefined });
 const server = createServer(app.callback());
 server.keepAliveTimeout = 65_000;
