@@ -94,7 +94,7 @@ describe('the data operator', () => {
     expect(allows(join, request('bob'))).toBe(false);
   });
 
-  test('a [file, key, literal…] lookup (read from an index built at compile) finds what the walk finds, past the index limit too', () => {
+  test('a [file, key, literal…] lookup (kept per entity once read) finds what the walk finds, the first time and after, past the memo limit too', () => {
     const data = {
       users: {
         ...USERS,
@@ -118,9 +118,11 @@ describe('the data operator', () => {
       for (const id of ids) {
         const req = { subject: { id }, resource: { type: `t${i}` }, action: 'read' };
         const fast = decide(compiled, req).allow;
+        const again = decide(compiled, req).allow;
         // explain reads every lookup by walking the entity: the reference answer.
         const walked = decide(compiled, req, { explain: true });
         expect(fast, `${JSON.stringify(suffixes[i])} of ${id}`).toBe(walked.allow);
+        expect(again, `${JSON.stringify(suffixes[i])} of ${id}, again`).toBe(walked.allow);
         expect(walked.explain?.data?.[0]?.found).toBe(walked.allow);
         if (fast) allowed++;
       }

@@ -8,8 +8,8 @@
  * process-wide singleton whose operations we never change. Each lookup becomes one more value
  * slot, filled from the already-resolved `var` values before the expression runs, so the closure
  * form of logic.ts covers it too. The data is bound at compile time (the engine reads no file):
- * a lookup is a few own-property reads on frozen objects (one, for the common `[file, key, literal…]`
- * shape), constant time whatever the file's size.
+ * a lookup is a few own-property reads on frozen objects (one Map read, for the common
+ * `[file, key, literal…]` shape once an entity has been read), constant time whatever the file's size.
  *
  * What cannot be reached: anything outside the set's data files, and anything a data file does not
  * hold as an own property. The loader refuses `__proto__`, `constructor` and `prototype` keys in
@@ -44,11 +44,8 @@ export interface DataLookup {
   /** The file's entities; null when the set has no such file (only for a set built by hand: the checker refuses it). */
   readonly entries: Readonly<Record<string, unknown>> | null;
   readonly segments: readonly Segment[];
-  /**
-   * For a lookup `[file, dynamic key, literal, …]`: each entity's value at the literal rest of
-   * the path, by entity key ({@link suffixIndex}); null for any other shape.
-   */
-  readonly byKey: Readonly<Record<string, unknown>> | null;
+  /** For a lookup `[file, dynamic key, literal, …]`: its entities' values at the literal rest ({@link SuffixMemo}); null for any other shape. */
+  readonly memo: SuffixMemo | null;
 }
 
 /** Records a lookup (explain only): the keys used, null for an unusable one, and whether a value was found. */
@@ -136,47 +133,62 @@ export function compileDataLookup(args: unknown, slot: (path: string) => number,
   });
   const entries = data !== undefined && Object.hasOwn(data, file) ? (data[file] as Record<string, unknown>) : null;
   const suffix = segments.slice(1).map((s) => s.key);
-  const byKey = entries !== null && suffix.length > 0 && segments[0]?.key === null && suffix.every((k) => k !== null) ? suffixIndex(entries, suffix as string[]) : null;
-  lookups.push({ file, entries, segments, byKey });
+  const memo = entries !== null && suffix.length > 0 && segments[0]?.key === null && suffix.every((k) => k !== null) ? suffixMemo(entries, suffix as string[]) : null;
+  lookups.push({ file, entries, segments, memo });
   return lookups.length - 1;
 }
 
-/** Suffix indexes built per data file, by suffix; at most {@link MAX_SUFFIX_INDEXES} a file. */
-const suffixIndexes = new WeakMap<object, Map<string, Readonly<Record<string, unknown>>>>();
-/** Beyond this many distinct suffixes into one file, lookups walk the file (memory stays bounded). */
-const MAX_SUFFIX_INDEXES = 8;
-
 /**
- * Each entity's value at `suffix` (`users` › id › `roles`: id → roles), built once per file and
- * suffix, so a decision reads one property instead of walking the entity. Equal values (arrays
- * and objects of plain values, such as role lists) are one shared object: at 100,000 entities a
+ * Each entity's value at a lookup's literal suffix (`users` › id › `roles`: id → roles), kept the
+ * first time that entity is read, so later decisions read one Map entry instead of walking the
+ * entity. Equal flat values (role lists) are kept as one shared object: at 100,000 entities a
  * lookup's cost is the cache misses on its way (bench/engine.mjs), and a role list shared by
- * thousands of users stays in cache. Values that are absent or null are left out (a miss reads
- * null, as the walk does). A null-prototype object: no inherited key can be read.
+ * thousands of users stays in cache. Filled as decisions go, not at compile: building it for a
+ * whole file at once held a reload's event loop. Only keys the file holds are kept, so its size
+ * is bounded by the file's, whatever keys requests send. Invisible to a decision: the value kept
+ * is what the walk gives, or an equal frozen one.
  */
-function suffixIndex(entries: Readonly<Record<string, unknown>>, suffix: readonly string[]): Readonly<Record<string, unknown>> | null {
-  let byFile = suffixIndexes.get(entries);
-  if (byFile === undefined) suffixIndexes.set(entries, (byFile = new Map()));
+interface SuffixMemo {
+  readonly suffix: readonly string[];
+  readonly byKey: Map<string, unknown>;
+  /** Flat values by their JSON, to share equal ones. */
+  readonly shared: Map<string, unknown>;
+}
+
+/** Memos per data file, by suffix; at most {@link MAX_SUFFIX_MEMOS} a file. */
+const suffixMemos = new WeakMap<object, Map<string, SuffixMemo>>();
+/** Beyond this many distinct suffixes into one file, lookups walk the file (memory stays bounded). */
+const MAX_SUFFIX_MEMOS = 8;
+
+function suffixMemo(entries: Readonly<Record<string, unknown>>, suffix: readonly string[]): SuffixMemo | null {
+  let byFile = suffixMemos.get(entries);
+  if (byFile === undefined) suffixMemos.set(entries, (byFile = new Map()));
   const name = JSON.stringify(suffix);
-  const known = byFile.get(name);
-  if (known !== undefined) return known;
-  if (byFile.size >= MAX_SUFFIX_INDEXES) return null;
-  const shared = new Map<string, unknown>();
-  const index = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(entries)) {
-    let value = ownPath(entries[key], suffix);
-    if (value === undefined || value === null) continue;
-    if (typeof value === 'object' && isFlat(value)) {
-      const json = JSON.stringify(value);
-      const same = shared.get(json);
-      if (same === undefined) shared.set(json, value);
-      else value = same;
-    }
-    index[key] = value;
+  let memo = byFile.get(name);
+  if (memo === undefined) {
+    if (byFile.size >= MAX_SUFFIX_MEMOS) return null;
+    memo = { suffix: Object.freeze([...suffix]), byKey: new Map(), shared: new Map() };
+    byFile.set(name, memo);
   }
-  Object.freeze(index);
-  byFile.set(name, index);
-  return index;
+  return memo;
+}
+
+/** The value at `key` › suffix, or null; kept in the memo when the file holds `key`. */
+function memoized(memo: SuffixMemo, entries: Readonly<Record<string, unknown>>, key: string): unknown {
+  const known = memo.byKey.get(key);
+  if (known !== undefined) return known;
+  const entity = ownValue(entries, key);
+  if (entity === undefined) return null;
+  let value = ownPath(entity, memo.suffix);
+  if (value === undefined) value = null;
+  if (value !== null && typeof value === 'object' && isFlat(value)) {
+    const json = JSON.stringify(value);
+    const same = memo.shared.get(json);
+    if (same === undefined) memo.shared.set(json, value);
+    else value = same;
+  }
+  memo.byKey.set(key, value);
+  return value;
 }
 
 /** An array or object whose members are all strings, numbers, booleans or null (small enough to share by its JSON). */
@@ -203,12 +215,11 @@ function keyOf(value: unknown): string | null {
 
 function run(lookup: DataLookup, values: readonly unknown[], base: number, path: (string | null)[] | null): unknown {
   const segments = lookup.segments;
-  const byKey = lookup.byKey;
-  if (byKey !== null && path === null) {
+  const memo = lookup.memo;
+  if (memo !== null && path === null && lookup.entries !== null) {
     const segment = segments[0] as Segment;
     const key = keyOf(segment.slot >= 0 ? values[segment.slot] : values[base - 1 - segment.slot]);
-    const found = key === null ? undefined : byKey[key];
-    return found === undefined ? null : found;
+    return key === null ? null : memoized(memo, lookup.entries, key);
   }
   let value: unknown = lookup.entries;
   for (let i = 0; i < segments.length; i++) {
