@@ -15,8 +15,8 @@
 //   node bench/http.mjs [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N] [--pin]
 //                       [--compare DIR]
 //
-// Default: 9 rounds of 1 s warm-up + 3 s per target (about 2.5 minutes); --quick: 3 rounds of
-// 2 s (about 40 s). Nothing here is a test: figures are printed, targets are only reported.
+// Default: 9 rounds of 1 s warm-up + 3 s per target (about 6 minutes with nine targets); --quick: 3 rounds of
+// 2 s (about 1.5 minutes). Nothing here is a test: figures are printed, targets are only reported.
 // --compare DIR: also load POST /v1/decide of another pdp build (DIR holds its bin/ and a built
 // dist/, e.g. an older checkout), its own checkout's policies and the same settings, as one more target in every round.
 // --pin (Linux, needs taskset): servers on CPU 1, this process (autocannon) on CPU 0, so the
