@@ -3,6 +3,10 @@
 // metrics on. Targets, each loaded by autocannon from this process:
 //   bare     - a bare Koa 3 route: reads the body, JSON.parse, answers small JSON through ctx.body
 //   decide   - POST /v1/decide (subject mode)
+//   noinput  - the same with PDP_DECISION_LOG_INPUT=off (what the decision line's input costs)
+//   vPino, vDirect, vPlain - bench/http-variant.mjs: the same parts composed with decision lines
+//              through pino + prom-client (as shipped), lines built by hand + prom-client, and
+//              lines built by hand + plain counters (what each library costs)
 //   batch    - POST /v1/decide/batch with BATCH_ITEMS items (decisions/s = requests/s x items)
 //   authzen  - POST /access/v1/evaluation
 // Servers run in child processes. Every round runs each target once (warm-up, then measured), in
@@ -11,8 +15,8 @@
 //   node bench/http.mjs [--quick] [--rounds N] [--duration S] [--warmup S] [--connections N] [--pin]
 //                       [--compare DIR]
 //
-// Default: 9 rounds of 1 s warm-up + 3 s per target (about 2.5 minutes); --quick: 3 rounds of
-// 2 s (about 40 s). Nothing here is a test: figures are printed, targets are only reported.
+// Default: 9 rounds of 1 s warm-up + 3 s per target (about 6 minutes with nine targets); --quick: 3 rounds of
+// 2 s (about 1.5 minutes). Nothing here is a test: figures are printed, targets are only reported.
 // --compare DIR: also load POST /v1/decide of another pdp build (DIR holds its bin/ and a built
 // dist/, e.g. an older checkout), its own checkout's policies and the same settings, as one more target in every round.
 // --pin (Linux, needs taskset): servers on CPU 1, this process (autocannon) on CPU 0, so the
@@ -48,7 +52,8 @@ if (process.argv[2] === '--serve-bare') {
     }
   });
   app.listen(Number(process.argv[3]), '127.0.0.1');
-  // Keep running until killed.
+  // Keep running until stopped; exiting on SIGTERM lets `node --cpu-prof` write its profile.
+  process.on('SIGTERM', () => process.exit(0));
 } else {
   await main();
 }
@@ -102,6 +107,13 @@ async function main() {
     const pdpEnv = { PDP_CLIENT_TOKENS: callerToken, PDP_DECISION_LOG: 'on', PDP_LOG_LEVEL: 'info', PDP_WORKERS: '1' };
     const serve = (bin, policies) => (port) => [bin, 'serve', '--policies', policies, '--port', String(port)];
     const pdp = await start(serve(here('../bin/pdp.js'), here('../../policies')), pdpEnv);
+    const noInput = await start(serve(here('../bin/pdp.js'), here('../../policies')), { ...pdpEnv, PDP_DECISION_LOG_INPUT: 'off' });
+    // The same parts composed by bench/http-variant.mjs with one swapped: pino against a direct
+    // writer, prom-client against plain counters (each pair differs in that part only).
+    const variant = (log, metrics) => start((port) => [here('http-variant.mjs'), String(port), log, metrics], { ...pdpEnv, PDP_POLICIES: here('../../policies') });
+    const vPino = await variant('pino', 'prom');
+    const vDirect = await variant('direct', 'prom');
+    const vPlain = await variant('direct', 'plain');
     // The other build serves its own checkout's policies: an older PDP may not read today's files
     // (schema.json, data/), and the demo's decisions are the same.
     const other = typeof values.compare === 'string'
@@ -128,6 +140,10 @@ async function main() {
     const targets = [
       { name: 'bare', label: 'bare Koa route', url: `${bare.url}/v1/decide`, pid: bare.pid, body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'decide', label: 'POST /v1/decide', url: `${pdp.url}/v1/decide`, pid: pdp.pid, body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'noinput', label: '/v1/decide, PDP_DECISION_LOG_INPUT=off', url: `${noInput.url}/v1/decide`, pid: noInput.pid, body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vPino', label: 'composed: pino lines + prom', url: `${vPino.url}/v1/decide`, pid: vPino.pid, body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vDirect', label: 'composed: direct lines + prom', url: `${vDirect.url}/v1/decide`, pid: vDirect.pid, body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vPlain', label: 'composed: direct + plain counters', url: `${vPlain.url}/v1/decide`, pid: vPlain.pid, body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'batch', label: `POST /v1/decide/batch (${BATCH_ITEMS} items)`, url: `${pdp.url}/v1/decide/batch`, pid: pdp.pid, body: batchBody, decisions: BATCH_ITEMS, ok: allowed.batch },
       { name: 'authzen', label: 'POST /access/v1/evaluation', url: `${pdp.url}/access/v1/evaluation`, pid: pdp.pid, body: authzenBody, decisions: 1, ok: allowed.authzen },
     ];
@@ -154,7 +170,7 @@ async function main() {
       `autocannon: ${connections} connections, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds, target order shuffled per round` +
         (pin ? '; servers pinned to CPU 1, autocannon to CPU 0' : ''),
     );
-    console.log('PDP as deployed: caller token required and sent, decision log on (pino, asynchronous, to /dev/null), metrics on');
+    console.log('PDP as deployed: caller token required and sent, decision log on (pino, with input, asynchronous, to /dev/null), metrics on');
     console.log('bare Koa: reads the body, JSON.parse, ctx.body JSON reply; it leaves out the caller-token check, request');
     console.log('  validation, the decision, the decision-log line and the metrics (the PDP\'s own work being measured)');
     const perRound = [];
@@ -202,7 +218,30 @@ async function main() {
       const vs = perRound.map((row) => row.decide.rps / row.compare.rps);
       console.log(`  /v1/decide ÷ /v1/decide of ${values.compare}: ${median(vs).toFixed(2)}x (rounds ${vs.map((x) => x.toFixed(2)).join(', ')})`);
     }
+    // Side by side in the same rounds: what one part costs of /v1/decide's throughput.
+    // Throughput ratios, and server CPU per request (steadier on a shared machine) next to them.
+    const share = (name, slower, faster, what) => {
+      const xs = perRound.map((row) => row[slower].rps / row[faster].rps);
+      const x = median(xs);
+      const cpu = median(perRound.map((row) => row[slower].cpuUs / row[faster].cpuUs));
+      console.log(
+        `  ${name}: ${x.toFixed(3)}x throughput (rounds ${xs.map((v) => v.toFixed(2)).join(', ')}), ${cpu.toFixed(3)}x server CPU per request: ${what} ${((1 - x) * 100).toFixed(1)}% of /v1/decide throughput`,
+      );
+    };
+    share('input on ÷ off (pdp serve)', 'decide', 'noinput', 'the decision line\'s input costs');
+    share('pino ÷ direct writer', 'vPino', 'vDirect', 'pino (against a hand-built line) costs');
+    share('prom-client ÷ plain counters', 'vDirect', 'vPlain', 'prom-client (against plain numbers) costs');
     console.log(`  bare Koa ÷ /v1/decide server CPU per request: ${cpuRatio.toFixed(2)}x`);
+    // Another process's burst only ever adds to a round's CPU per request, so the least over the
+    // rounds is the steadiest figure on a shared machine.
+    const least = (name) => Math.min(...perRound.map((row) => row[name].cpuUs));
+    console.log(`  least server CPU per request over the rounds: ${targets.map((t) => `${t.name} ${least(t.name).toFixed(1)} µs`).join(', ')}`);
+    const leastRatio = (a, b, what) => console.log(`    ${what}: ${(least(a) / least(b)).toFixed(3)}x`);
+    leastRatio('bare', 'decide', 'bare Koa ÷ /v1/decide (as throughput: the CPU-bound ratio)');
+    leastRatio('noinput', 'decide', 'input off ÷ on');
+    leastRatio('vDirect', 'vPino', 'direct lines ÷ pino lines');
+    leastRatio('vPlain', 'vDirect', 'plain counters ÷ prom-client');
+    if (other !== undefined) leastRatio('compare', 'decide', `${values.compare} ÷ this build`);
     console.log(`  load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
     stopAll();

@@ -94,6 +94,42 @@ describe('the data operator', () => {
     expect(allows(join, request('bob'))).toBe(false);
   });
 
+  test('a [file, key, literal…] lookup (kept per entity once read) finds what the walk finds, the first time and after, past the memo limit too', () => {
+    const data = {
+      users: {
+        ...USERS,
+        carol: { roles: ['editor'], profile: { level: 3, tags: ['x'] }, nothing: null },
+        dave: { roles: ['editor'], profile: { level: 3, tags: ['x'] } },
+        str: 'abc',
+      },
+      groups: GROUPS,
+    };
+    const suffixes = [['roles'], ['profile', 'level'], ['profile', 'tags'], ['profile', 'tags', 0], ['nothing'], ['missing'], [0], ['roles', 0], ['email'], ['title'], ['group']];
+    // More distinct suffixes than the per-file limit: the later ones walk the file.
+    const policies = suffixes.map((suffix, i) => ({
+      id: `p${i}`,
+      resource: `t${i}`,
+      rules: [{ id: 'r', effect: 'allow', actions: ['read'], when: { '!==': [{ data: ['users', { var: 'subject.id' }, ...suffix] }, null] } }],
+    }));
+    const compiled = compile(loaded(policies, { data }));
+    const ids = [...Object.keys(data.users), 'nobody', '__proto__', 'hasOwnProperty'];
+    let allowed = 0;
+    for (const [i] of suffixes.entries()) {
+      for (const id of ids) {
+        const req = { subject: { id }, resource: { type: `t${i}` }, action: 'read' };
+        const fast = decide(compiled, req).allow;
+        const again = decide(compiled, req).allow;
+        // explain reads every lookup by walking the entity: the reference answer.
+        const walked = decide(compiled, req, { explain: true });
+        expect(fast, `${JSON.stringify(suffixes[i])} of ${id}`).toBe(walked.allow);
+        expect(again, `${JSON.stringify(suffixes[i])} of ${id}, again`).toBe(walked.allow);
+        expect(walked.explain?.data?.[0]?.found).toBe(walked.allow);
+        if (fast) allowed++;
+      }
+    }
+    expect(allowed).toBeGreaterThan(10);
+  });
+
   test('explain lists each data entry read, for which rule', () => {
     const set = loaded([allowWhen({ in: ['editor', { data: ['users', { var: 'subject.id' }, 'roles'] }] })]);
     const d = decide(compile(set), request('bob'), { explain: true });

@@ -1,6 +1,8 @@
 /** The decision log: one line per decision, configurable redaction, and PDP_DECISION_LOG=off. */
 import { afterEach, describe, expect, test } from 'vitest';
+import { checkRequest, compile, decide as engineDecide, loadPolicies } from '../src/index.js';
 import { ALICE, post, startTestPdp, type TestPdp } from './http-helpers.js';
+import { makeKey, startIssuer } from './token-helpers.js';
 
 let pdp: TestPdp | undefined;
 afterEach(async () => {
@@ -77,5 +79,123 @@ describe('decision log', () => {
     pdp = await startTestPdp({ logLevel: 'warn' });
     await post(pdp.url, '/v1/decide', chatRead);
     expect(pdp.log.lines.filter((l) => l.msg === 'decision')).toEqual([]);
+  });
+});
+
+/** The decision line of a response's decisionId. */
+const lineOf = (p: TestPdp, decisionId: string): Record<string, any> => {
+  const line = p.log.lines.find((l) => l.decisionId === decisionId);
+  expect(line, `no decision line for ${decisionId}`).toBeDefined();
+  return line as Record<string, any>;
+};
+
+describe('decision log input (PDP_DECISION_LOG_INPUT)', () => {
+  const full = {
+    subject: { id: 'alice', groups: ['oracle-ai-users'], claims: { email: 'alice@example.com', account_status: 'active' } },
+    resource: { type: 'chat', id: 'room-9', attributes: { ssn: '078-05-1120', topic: 'x' } },
+    action: 'read',
+    actionProperties: { mode: 'fast' },
+    context: { ip: '10.0.0.1' },
+  };
+
+  test('on by default: the line carries the request as a /v1/decide body that decides the same again', async () => {
+    pdp = await startTestPdp();
+    const { body } = await post(pdp.url, '/v1/decide', { ...full, explain: true });
+    const { input } = lineOf(pdp, body.decisionId);
+    expect(input).toEqual(full);
+    expect(checkRequest(input)).toEqual([]);
+    // Replayed through the engine against the same directory, it gives the same decision.
+    const loaded = await loadPolicies(pdp.dir);
+    if (!loaded.ok) throw new Error('policies do not load');
+    const again = engineDecide(compile(loaded.policySet), input);
+    expect({ allow: again.allow, reasons: again.reasons }).toEqual({ allow: body.allow, reasons: body.reasons });
+  });
+
+  test('a request without actionProperties or context has none in its input', async () => {
+    pdp = await startTestPdp();
+    const { body } = await post(pdp.url, '/v1/decide', chatRead);
+    expect(lineOf(pdp, body.decisionId).input).toEqual(chatRead);
+  });
+
+  test('batch items each carry their own item with the shared subject', async () => {
+    pdp = await startTestPdp();
+    const items = [
+      { resource: { type: 'chat', id: 'a' }, action: 'read' },
+      { resource: { type: 'admin', id: 'b' }, action: 'write', context: { n: 1 } },
+    ];
+    const { body } = await post(pdp.url, '/v1/decide/batch', { subject: ALICE, items });
+    expect(body.results).toHaveLength(2);
+    body.results.forEach((r: { decisionId: string }, i: number) => {
+      expect(lineOf(pdp as TestPdp, r.decisionId).input).toEqual({ subject: ALICE, ...items[i] });
+    });
+  });
+
+  test('an AuthZEN evaluation is logged in the /v1/decide shape', async () => {
+    pdp = await startTestPdp();
+    const { body } = await post(pdp.url, '/access/v1/evaluation', {
+      subject: { type: 'user', id: 'alice', properties: { groups: ['oracle-ai-users'], email: 'a@example.com' } },
+      resource: { type: 'chat', id: 'room-1', properties: { topic: 't' } },
+      action: { name: 'read', properties: { p: 1 } },
+      context: { c: true },
+    });
+    const { input } = lineOf(pdp, body.context.decisionId);
+    expect(input).toEqual({
+      subject: { type: 'user', id: 'alice', groups: ['oracle-ai-users'], claims: { groups: ['oracle-ai-users'], email: 'a@example.com' } },
+      resource: { type: 'chat', id: 'room-1', attributes: { topic: 't' } },
+      action: 'read',
+      actionProperties: { p: 1 },
+      context: { c: true },
+    });
+    expect(checkRequest(input)).toEqual([]);
+  });
+
+  test('PDP_LOG_REDACT paths censor the same fields under input; a censored value never reaches the output', async () => {
+    pdp = await startTestPdp({ logRedact: ['subject.claims.email', 'resource.attributes.ssn', 'context.ip'] });
+    const { body } = await post(pdp.url, '/v1/decide', full);
+    const line = lineOf(pdp, body.decisionId);
+    expect(line.input.subject.claims).toEqual({ email: '[redacted]', account_status: 'active' });
+    expect(line.input.resource.attributes).toEqual({ ssn: '[redacted]', topic: 'x' });
+    expect(line.input.context).toEqual({ ip: '[redacted]' });
+    const all = pdp.log.raw.join('');
+    expect(all).toContain('"topic":"x"');
+    for (const secret of ['alice@example.com', '078-05-1120', '10.0.0.1']) expect(all).not.toContain(secret);
+  });
+
+  test('a path into the action name censors the input action too', async () => {
+    pdp = await startTestPdp({ logRedact: ['action.name', 'subject'] });
+    const { body } = await post(pdp.url, '/v1/decide', chatRead);
+    expect(lineOf(pdp, body.decisionId)).toMatchObject({ action: '[redacted]', subject: '[redacted]', input: { action: '[redacted]', subject: '[redacted]' } });
+    expect(pdp.log.raw.join('')).not.toContain('alice');
+  });
+
+  test('off: no input in the line', async () => {
+    pdp = await startTestPdp({ decisionLogInput: false });
+    const { body } = await post(pdp.url, '/v1/decide', full);
+    const line = lineOf(pdp, body.decisionId);
+    expect(line).not.toHaveProperty('input');
+    expect(pdp.log.raw.join('')).not.toContain('alice@example.com');
+  });
+
+  test('token mode: the input holds the verified subject, never the token; a refused token has no input', async () => {
+    const issuer = await startIssuer();
+    try {
+      const key = await makeKey('k1');
+      issuer.published = [key];
+      pdp = await startTestPdp({ jwt: { issuer: issuer.issuer, audience: issuer.audience } });
+      const token = await issuer.sign(key, { sub: 'alice', groups: ['oracle-ai-users'], email: 'alice@example.com' });
+      const { body } = await post(pdp.url, '/v1/decide', { token, resource: { type: 'chat' }, action: 'read' });
+      expect(body.allow).toBe(true);
+      const { input } = lineOf(pdp, body.decisionId);
+      expect(input.subject).toMatchObject({ id: 'alice', groups: ['oracle-ai-users'], claims: { sub: 'alice', email: 'alice@example.com' } });
+      expect(input).not.toHaveProperty('token');
+      expect(checkRequest(input)).toEqual([]);
+      const refused = await post(pdp.url, '/v1/decide', { token: `${token}x`, resource: { type: 'chat' }, action: 'read' });
+      expect(refused.body.allow).toBe(false);
+      expect(lineOf(pdp, refused.body.decisionId)).not.toHaveProperty('input');
+      const all = pdp.log.raw.join('');
+      expect(all).not.toContain(token);
+    } finally {
+      await issuer.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CHAT_POLICY, get, startTestPdp, writeJson, type TestPdp } from './http-helpers.js';
+import { sortInSteps } from '../src/store/policy-store.js';
 
 let pdp: TestPdp | undefined;
 afterEach(async () => {
@@ -63,5 +64,24 @@ describe('reload diff', () => {
     await writeJson(pdp.dir, 'chat.json', '{ broken');
     expect(await pdp.reload('test')).toMatchObject({ result: 'failure' });
     expect((await get(pdp.url, '/v1/policies')).body.lastChange).toEqual(change);
+  });
+});
+
+describe('sorting the change lists in steps', () => {
+  test('gives what one sort gives, for lists across several steps, with pauses along the way', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    for (const n of [0, 1, 1999, 2000, 2001, 9_001]) {
+      const items = Array.from({ length: n }, () => `p${Math.floor(random() * 50)}/r${Math.floor(random() * 5000)}\u00e9${random() < 0.1 ? 'Z' : 'a'}`);
+      const steps = sortInSteps(items);
+      let pauses = 0;
+      let step = steps.next();
+      while (!step.done) {
+        pauses++;
+        step = steps.next();
+      }
+      expect(step.value).toEqual([...items].sort());
+      if (n > 4000) expect(pauses).toBeGreaterThan(4);
+    }
   });
 });

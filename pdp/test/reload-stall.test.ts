@@ -20,12 +20,15 @@ afterEach(async () => {
 });
 
 /**
- * Decision p99 while the reload runs, in ms. On an idle machine it stays within a few ms of the
- * quiet p99; on the shared 2-core machine this was written on (load average 4 to 8, client and
- * server in one process) the quiet p99 alone reached 100 to 400 ms, so the bound leaves room for
- * that. Loading on the event loop instead, as before, gave a p99 of 5 s there (p50 2.4 s).
+ * Decision p99 while the reload runs, in ms, at most. On an idle machine it stays within a few ms
+ * of the quiet p99; on the shared 2-core machine this was written on the quiet p99 alone reached
+ * 100 to 700 ms with the load average between 4 and 17 (client and server in one process). So
+ * the bound is this, or three times the quiet p99 measured just before, whichever is larger.
+ * Loading on the event loop instead, as before, gave a p99 of 5 s there (p50 2.4 s); the real
+ * figure is printed by bench/reload.mjs.
  */
 const P99_BOUND_MS = 500;
+const QUIET_FACTOR = 3;
 
 describe('a large reload', () => {
   test('decisions keep their latency while 44,000 rules are reloaded, and the new set is served', async () => {
@@ -33,6 +36,9 @@ describe('a large reload', () => {
     await writeLargePolicySet(dir);
     pdp = await startTestPdp({ dir, watch: false });
     const before = (await get(pdp.url, '/v1/policies')).body.revision as string;
+    const quiet = await decideStream(pdp.url, new Promise((r) => setTimeout(r, 1500)), { intervalMs: 10 });
+    expect(quiet.failureCodes).toEqual([]);
+    const bound = Math.max(P99_BOUND_MS, QUIET_FACTOR * quiet.p99);
     // Every rule id changes: a new revision, and a diff naming all 88,000 of them.
     await writeLargePolicySet(dir, { tag: '-v2' });
     const p = pdp;
@@ -43,6 +49,6 @@ describe('a large reload', () => {
     expect((await get(p.url, '/v1/policies')).body.revision).not.toBe(before);
     expect(stream.failureCodes).toEqual([]);
     expect(stream.requests).toBeGreaterThan(100);
-    expect(stream.p99, `decision p99 during the reload: ${stream.p99.toFixed(1)} ms (max ${stream.max.toFixed(1)} ms)`).toBeLessThan(P99_BOUND_MS);
+    expect(stream.p99, `decision p99 during the reload: ${stream.p99.toFixed(1)} ms (max ${stream.max.toFixed(1)} ms; quiet p99 ${quiet.p99.toFixed(1)} ms)`).toBeLessThan(bound);
   }, 120_000);
 });

@@ -8,13 +8,14 @@
  * process-wide singleton whose operations we never change. Each lookup becomes one more value
  * slot, filled from the already-resolved `var` values before the expression runs, so the closure
  * form of logic.ts covers it too. The data is bound at compile time (the engine reads no file):
- * a lookup is a few own-property reads on frozen objects, constant time whatever the file's size.
+ * a lookup is a few own-property reads on frozen objects (one Map read, for the common
+ * `[file, key, literal…]` shape once an entity has been read), constant time whatever the file's size.
  *
  * What cannot be reached: anything outside the set's data files, and anything a data file does not
  * hold as an own property. The loader refuses `__proto__`, `constructor` and `prototype` keys in
  * data files and literal segments; a segment that evaluates to one at decision time yields null.
  */
-import { deepFreeze, FORBIDDEN_KEYS, isObject, ownValue } from '../common/objects.js';
+import { deepFreeze, FORBIDDEN_KEYS, isObject, ownPath, ownValue } from '../common/objects.js';
 import type { DataFiles } from './types.js';
 
 export const DATA_OPERATOR = 'data';
@@ -43,6 +44,8 @@ export interface DataLookup {
   /** The file's entities; null when the set has no such file (only for a set built by hand: the checker refuses it). */
   readonly entries: Readonly<Record<string, unknown>> | null;
   readonly segments: readonly Segment[];
+  /** For a lookup `[file, dynamic key, literal, …]`: its entities' values at the literal rest ({@link SuffixMemo}); null for any other shape. */
+  readonly memo: SuffixMemo | null;
 }
 
 /** Records a lookup (explain only): the keys used, null for an unusable one, and whether a value was found. */
@@ -129,8 +132,71 @@ export function compileDataLookup(args: unknown, slot: (path: string) => number,
     return { key: null, slot: -1 - compileDataLookup(node[DATA_OPERATOR], slot, data, lookups) };
   });
   const entries = data !== undefined && Object.hasOwn(data, file) ? (data[file] as Record<string, unknown>) : null;
-  lookups.push({ file, entries, segments });
+  const suffix = segments.slice(1).map((s) => s.key);
+  const memo = entries !== null && suffix.length > 0 && segments[0]?.key === null && suffix.every((k) => k !== null) ? suffixMemo(entries, suffix as string[]) : null;
+  lookups.push({ file, entries, segments, memo });
   return lookups.length - 1;
+}
+
+/**
+ * Each entity's value at a lookup's literal suffix (`users` › id › `roles`: id → roles), kept the
+ * first time that entity is read, so later decisions read one Map entry instead of walking the
+ * entity. Equal flat values (role lists) are kept as one shared object: at 100,000 entities a
+ * lookup's cost is the cache misses on its way (bench/engine.mjs), and a role list shared by
+ * thousands of users stays in cache. Filled as decisions go, not at compile: building it for a
+ * whole file at once held a reload's event loop. Only keys the file holds are kept, so its size
+ * is bounded by the file's, whatever keys requests send. Invisible to a decision: the value kept
+ * is what the walk gives, or an equal frozen one.
+ */
+interface SuffixMemo {
+  readonly suffix: readonly string[];
+  readonly byKey: Map<string, unknown>;
+  /** Flat values by their JSON, to share equal ones. */
+  readonly shared: Map<string, unknown>;
+}
+
+/** Memos per data file, by suffix; at most {@link MAX_SUFFIX_MEMOS} a file. */
+const suffixMemos = new WeakMap<object, Map<string, SuffixMemo>>();
+/** Beyond this many distinct suffixes into one file, lookups walk the file (memory stays bounded). */
+const MAX_SUFFIX_MEMOS = 8;
+
+function suffixMemo(entries: Readonly<Record<string, unknown>>, suffix: readonly string[]): SuffixMemo | null {
+  let byFile = suffixMemos.get(entries);
+  if (byFile === undefined) suffixMemos.set(entries, (byFile = new Map()));
+  const name = JSON.stringify(suffix);
+  let memo = byFile.get(name);
+  if (memo === undefined) {
+    if (byFile.size >= MAX_SUFFIX_MEMOS) return null;
+    memo = { suffix: Object.freeze([...suffix]), byKey: new Map(), shared: new Map() };
+    byFile.set(name, memo);
+  }
+  return memo;
+}
+
+/** The value at `key` › suffix, or null; kept in the memo when the file holds `key`. */
+function memoized(memo: SuffixMemo, entries: Readonly<Record<string, unknown>>, key: string): unknown {
+  const known = memo.byKey.get(key);
+  if (known !== undefined) return known;
+  const entity = ownValue(entries, key);
+  if (entity === undefined) return null;
+  let value = ownPath(entity, memo.suffix);
+  if (value === undefined) value = null;
+  if (value !== null && typeof value === 'object' && isFlat(value)) {
+    const json = JSON.stringify(value);
+    const same = memo.shared.get(json);
+    if (same === undefined) memo.shared.set(json, value);
+    else value = same;
+  }
+  memo.byKey.set(key, value);
+  return value;
+}
+
+/** An array or object whose members are all strings, numbers, booleans or null (small enough to share by its JSON). */
+function isFlat(value: object): boolean {
+  const members = Object.values(value);
+  if (members.length > 64) return false;
+  for (const m of members) if (m !== null && typeof m === 'object') return false;
+  return true;
 }
 
 /** What identifies a lookup for interning (the file and its segments, not the data). */
@@ -148,8 +214,14 @@ function keyOf(value: unknown): string | null {
 }
 
 function run(lookup: DataLookup, values: readonly unknown[], base: number, path: (string | null)[] | null): unknown {
-  let value: unknown = lookup.entries;
   const segments = lookup.segments;
+  const memo = lookup.memo;
+  if (memo !== null && path === null && lookup.entries !== null) {
+    const segment = segments[0] as Segment;
+    const key = keyOf(segment.slot >= 0 ? values[segment.slot] : values[base - 1 - segment.slot]);
+    return key === null ? null : memoized(memo, lookup.entries, key);
+  }
+  let value: unknown = lookup.entries;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as Segment;
     let key = segment.key;

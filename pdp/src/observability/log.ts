@@ -6,7 +6,7 @@
 import { LOG_LEVELS, type LogLevel } from '@oracle-ai/contract';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FieldError } from '../common/errors.js';
-import type { DecisionReason } from '../engine/types.js';
+import type { DecisionReason, DecisionResource, DecisionSubject } from '../engine/types.js';
 
 export type { Logger } from 'pino';
 
@@ -18,6 +18,9 @@ export { LOG_LEVELS, type LogLevel };
  * these paths make sure one passed by mistake in a log object does not reach the output.
  */
 export const ALWAYS_REDACTED = ['token', 'authorization', 'headers.authorization', 'req.headers.authorization'];
+
+/** The decision-log field holding the decision's request (`PDP_DECISION_LOG_INPUT`). */
+export const INPUT_FIELD = 'input';
 
 export interface CreateLoggerOptions {
   level: LogLevel;
@@ -80,6 +83,11 @@ export function redactionPaths(configured: readonly string[]): string[] {
   for (const p of configured) {
     const root = /^(subject|action)(?:\.|\[)/.exec(p)?.[1];
     if (root !== undefined) paths.add(root);
+    // The line's `input` is the request itself, so every path censors the same field there too
+    // (`subject.claims.email` → `input.subject.claims.email`). Its `action` is the name, a string
+    // like the line's own: a path into it hides the whole field there as well.
+    paths.add(`${INPUT_FIELD}.${p}`);
+    if (root === 'action') paths.add(`${INPUT_FIELD}.action`);
   }
   return [...paths];
 }
@@ -174,6 +182,19 @@ export function createLogger(options: CreateLoggerOptions): PdpLogger {
   };
 }
 
+/**
+ * A decision's request as a `POST /v1/decide` body, for replay: the subject the engine decided
+ * for (from a token: the verified subject, never the token), whichever API asked. Undefined
+ * members are left out of the line, as JSON leaves them out.
+ */
+export interface DecisionLogInput {
+  subject: DecisionSubject;
+  resource: DecisionResource;
+  action: string;
+  actionProperties: Record<string, unknown> | undefined;
+  context: Record<string, unknown> | undefined;
+}
+
 /** One decision-log line's fields (never the token: only the verified subject's id). */
 export interface DecisionLogEntry {
   decisionId: string;
@@ -191,23 +212,29 @@ export interface DecisionLogEntry {
   /** The request's attributes that do not fit the policy set's schema.json (PDP_SCHEMA_ENFORCE=warn). */
   schemaErrors: readonly FieldError[] | undefined;
   requestId: string;
+  /** The request, for replay; undefined when `PDP_DECISION_LOG_INPUT=off` or no subject was decided for (a refused token). */
+  input: DecisionLogInput | undefined;
 }
 
 export interface DecisionLog {
   write(entry: DecisionLogEntry): void;
   readonly enabled: boolean;
+  /** Lines carry the decision's request (`input`). */
+  readonly input: boolean;
 }
 
 export interface DecisionLogOptions {
   /** The service logger: decision lines take its destination, level and redaction. */
   logger: Logger;
   enabled: boolean;
+  /** `PDP_DECISION_LOG_INPUT`; default true. */
+  input?: boolean;
 }
 
 export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
   const { logger } = options;
-  if (!options.enabled || !logger.isLevelEnabled('info')) return { enabled: false, write() {} };
+  if (!options.enabled || !logger.isLevelEnabled('info')) return { enabled: false, input: false, write() {} };
   // Bindings are serialised once, when the child is made, not on every line.
   const child = logger.child({ kind: 'decision' });
-  return { enabled: true, write: (entry) => child.info(entry, 'decision') };
+  return { enabled: true, input: options.input !== false, write: (entry) => child.info(entry, 'decision') };
 }

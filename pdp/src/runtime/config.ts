@@ -30,6 +30,8 @@ export interface Config extends TokenSettings {
   allowUnauthenticated: boolean;
   logLevel: LogLevel;
   decisionLog: boolean;
+  /** Decision lines carry the decision's request as `input` (for replay). */
+  decisionLogInput: boolean;
   logRedact: readonly string[];
   /** Bytes of log lines held for a slow output before lines are dropped (and counted). */
   logMaxBufferBytes: number;
@@ -62,6 +64,7 @@ export interface ConfigOptions extends TokenOptions {
   allowUnauthenticated?: boolean;
   logLevel?: LogLevel;
   decisionLog?: boolean;
+  decisionLogInput?: boolean;
   logRedact?: readonly string[];
   logMaxBufferBytes?: number;
   maxBatch?: number;
@@ -176,6 +179,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     ...tokenSettings,
     logLevel,
     decisionLog: boolSetting('decisionLog', 'decision-log', 'PDP_DECISION_LOG', true),
+    decisionLogInput: boolSetting('decisionLogInput', undefined, 'PDP_DECISION_LOG_INPUT', true),
     logRedact: Object.freeze(logRedact),
     logMaxBufferBytes: intSetting('logMaxBufferBytes', undefined, 'PDP_LOG_MAX_BUFFER_BYTES', LOG_MAX_BUFFERED, LOG_MIN_BUFFERED, 1024 * 1024 * 1024),
     maxBatch: intSetting('maxBatch', 'max-batch', 'PDP_MAX_BATCH', 100, 1, 10_000),

@@ -129,7 +129,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     config,
     store,
     logger,
-    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog }),
+    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput }),
     metrics,
     clock,
     tokens,

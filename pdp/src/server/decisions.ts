@@ -148,6 +148,12 @@ export function createDecisionCore(deps: DecisionCoreDeps): DecisionCore {
           api: input.api,
           schemaErrors,
           requestId: input.requestId,
+          // A fresh object: a batch's input is filled in place for the next item. Always the
+          // same five members (maybe undefined), for the same reason as tokenError above.
+          input:
+            decisionLog.input && who.subject !== undefined
+              ? { subject: who.subject, resource, action, actionProperties, context }
+              : undefined,
         });
       }
       const out: DecisionResponse = { decisionId, allow, effect, reasons, revision: compiled.revision };

@@ -110,6 +110,23 @@ export function createSteps(deps: StepDeps): Steps {
   const { store, core, validators, limits, clock, metrics, lifecycle } = deps;
   const answer = (ctx: Context, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
 
+  // The set's request check, looked up once per revision rather than per request.
+  let checkedSet: CompiledPolicySet | undefined;
+  let setCheck: ReturnType<typeof requestCheckFor> = null;
+  const checkOf = (policies: CompiledPolicySet): ReturnType<typeof requestCheckFor> => {
+    if (deps.schemaEnforce === 'off') return null;
+    if (policies !== checkedSet) {
+      setCheck = requestCheckFor(policies.policySet);
+      checkedSet = policies;
+    }
+    return setCheck;
+  };
+  const refuseMismatch = (found: readonly (readonly FieldError[] | undefined)[]): void => {
+    const all = new Map<string, FieldError>();
+    for (const errors of found) for (const e of errors ?? []) all.set(`${e.pointer}\u0000${e.detail}`, e);
+    if (all.size > 0) throw new PdpError('schema_mismatch', "The request's attributes do not fit the policy set's schema.json.", { errors: [...all.values()].slice(0, 50) });
+  };
+
   /**
    * The schema check of each request (one per batch item or AuthZEN evaluation), as caller
    * sent it: a subject from a token has its issuer's claims, which are not the caller's to fix.
@@ -121,19 +138,26 @@ export function createSteps(deps: StepDeps): Steps {
     count: number,
     requestAt: (i: number) => { request: unknown; pointers: RequestPointers },
   ): (readonly FieldError[] | undefined)[] | undefined => {
-    const check = deps.schemaEnforce === 'off' ? null : requestCheckFor(policies.policySet);
+    const check = checkOf(policies);
     if (check === null) return undefined;
-    const found = Array.from({ length: count }, (_, i) => {
+    const found: (readonly FieldError[] | undefined)[] = [];
+    for (let i = 0; i < count; i++) {
       const { request, pointers } = requestAt(i);
       const errors = check(request, pointers);
-      return errors.length === 0 ? undefined : errors;
-    });
-    if (deps.schemaEnforce === 'reject') {
-      const all = new Map<string, FieldError>();
-      for (const errors of found) for (const e of errors ?? []) all.set(`${e.pointer}\u0000${e.detail}`, e);
-      if (all.size > 0) throw new PdpError('schema_mismatch', "The request's attributes do not fit the policy set's schema.json.", { errors: [...all.values()].slice(0, 50) });
+      found.push(errors.length === 0 ? undefined : errors);
     }
+    if (deps.schemaEnforce === 'reject') refuseMismatch(found);
     return found;
+  };
+
+  /** {@link schemaErrors} of one request, without the per-request closure and array (/v1/decide's path). */
+  const schemaErrorsOf = (policies: CompiledPolicySet, request: unknown, pointers: RequestPointers): readonly FieldError[] | undefined => {
+    const check = checkOf(policies);
+    if (check === null) return undefined;
+    const errors = check(request, pointers);
+    if (errors.length === 0) return undefined;
+    if (deps.schemaEnforce === 'reject') refuseMismatch([errors]);
+    return errors;
   };
 
   return {
@@ -165,7 +189,7 @@ export function createSteps(deps: StepDeps): Steps {
       let who = core.subjectOf(req);
       if (who instanceof Promise) who = await who;
       const { resource, action, actionProperties, context } = req;
-      const found = schemaErrors(st.policies, 1, () => ({ request: req, pointers: DECIDE_POINTERS }))?.[0];
+      const found = schemaErrorsOf(st.policies, req, DECIDE_POINTERS);
       answer(ctx, decisionToJson(core.decide({ compiled: st.policies, who, resource, action, actionProperties, context, schemaErrors: found, explain: req.explain === true, t0: st.t0, api: 'decide', requestId: st.requestId })));
     },
 
