@@ -9,6 +9,10 @@ Commands:
   eval --policies DIR --input FILE|- [--explain]
                                   Decide one request (JSON; "-" reads stdin) and print the decision.
                                   Exit 0 decided, 1 invalid policies or input.
+  build DIR -o FILE [--sign KEY] [--kid ID]
+                                  Pack a valid policy directory into one bundle file (docs/bundles.md),
+                                  signed with a PEM or JWK private key (ES256, EdDSA, RS256) when --sign
+                                  is given. check, test and eval take a bundle wherever they take DIR.
   serve [--policies DIR] [--host H] [--port N]
                                   Run the HTTP decision service (see pdp serve --help).
 
