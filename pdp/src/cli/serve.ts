@@ -17,6 +17,8 @@ Run the HTTP decision service. Flags win over environment variables, which win o
 
 Options:
   --policies DIR        Policy directory (PDP_POLICIES, default ./policies); may also be given as the argument.
+  --bundle FILE|URL     Serve a bundle (pdp build) instead (PDP_BUNDLE): a file, reloaded when replaced,
+                        or an http(s) URL, polled (docs/bundles.md).
   --host H              Listen address (PDP_HOST, default 127.0.0.1).
   --port N              Port, 0 for any free one (PDP_PORT, default 8181).
   --log-level L         fatal|error|warn|info|debug|trace|silent (PDP_LOG_LEVEL, default info).
@@ -35,6 +37,9 @@ Environment only:
   PDP_SCHEMA_ENFORCE (reject|warn|off, warn: requests against the policies' schema.json),
   PDP_WATCH (on), PDP_RELOAD_DEBOUNCE_MS (100), PDP_SHUTDOWN_TIMEOUT_MS (10000),
   PDP_MAX_CONNECTIONS (10000).
+  With a bundle: PDP_BUNDLE_PUBLIC_KEY (PEM or JWK file, or JWKS URL: refuse unsigned bundles),
+  PDP_BUNDLE_POLL_S (30), PDP_BUNDLE_CACHE (file), PDP_BUNDLE_TIMEOUT_MS (10000),
+  PDP_BUNDLE_MAX_BYTES (268435456).
 
 Signals: SIGHUP reloads the policies; SIGTERM and SIGINT stop gracefully.`;
 
@@ -46,6 +51,7 @@ const FLAG_OPTIONS = {
   'decision-log': { type: 'string' },
   workers: { type: 'string' },
   'max-batch': { type: 'string' },
+  bundle: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -63,6 +69,7 @@ export async function runServe(argv: string[]): Promise<number> {
     'decision-log': str(args, 'decision-log'),
     workers: str(args, 'workers'),
     'max-batch': str(args, 'max-batch'),
+    bundle: str(args, 'bundle'),
   };
   let config: Readonly<Config>;
   try {
@@ -103,7 +110,7 @@ async function runWorker(config: Readonly<Config>): Promise<number> {
     logger.debug({ url: running.url, revision }, 'worker listening');
     process.send?.({ type: 'pdp:listening', url: running.url, revision });
   } else {
-    logger.info({ url: running.url, revision, policies: config.policiesDir }, 'pdp listening');
+    logger.info({ url: running.url, revision, policies: running.policies().source.location }, 'pdp listening');
   }
 
   return new Promise<number>((resolve) => {
