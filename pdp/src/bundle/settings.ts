@@ -71,7 +71,7 @@ export function readBundleSettings(r: SettingsReader, o: BundleOptions, flag: st
     for (const s of [poll, key, cache, timeout, maxBytes]) if (s !== undefined) r.report(s.name, 'has no effect without PDP_BUNDLE (or --bundle)');
     return { bundle: null };
   }
-  if (policiesGiven !== undefined) r.report(src.name, `and ${policiesGiven} are both set; serve either a policy directory or a bundle`);
+  if (policiesGiven !== undefined) r.report(src.name, `cannot be used with ${policiesGiven}: serve either a policy directory or a bundle`);
   const source = location(r, src, cwd);
   const publicKey = key === undefined ? undefined : location(r, key, cwd);
   const cachePath = cache === undefined ? undefined : r.nonEmpty(cache, '');
