@@ -22,6 +22,8 @@ export interface PolicyTestExpectation {
   codes?: string[];
   /** Exactly the derived roles, in any order. */
   roles?: string[];
+  /** Where the input does not fit schema.json, for a case that means it (checked by `pdp test`). */
+  schemaErrors?: string[];
 }
 
 export interface PolicyTestCase {
