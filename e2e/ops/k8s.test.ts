@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from 'pdp';
-import { ROOT, SERVICES, envNamesIn, exists, policyFiles, yamlDocuments, yamlFile } from './repo.js';
+import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, policyFiles, stages, yamlDocuments, yamlFile } from './repo.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -181,9 +181,13 @@ type RenderedPod = {
 };
 const podOf = (objects: Manifest[]) => (objects.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: RenderedPod } } }).spec.template.spec;
 
-/** The container's environment as the PDP would see it: Secret values stubbed, ConfigMap values looked up. */
+/**
+ * The container's environment as the PDP would see it: the image's own ENV first (the pod's
+ * entries override it), Secret values stubbed, ConfigMap values looked up.
+ */
 function renderedEnv(objects: Rendered[], container: RenderedPod['containers'][number]): Record<string, string> {
-  const env: Record<string, string> = {};
+  const image = dockerfile(SERVICES.pdp.dockerfile);
+  const env: Record<string, string> = { ...envOf(image.filter((i) => i.stage === stages(image).at(-1))) };
   for (const entry of container.env) {
     const ref = entry.valueFrom?.configMapKeyRef;
     const configMap = ref === undefined ? undefined : objects.find((m) => m.kind === 'ConfigMap' && m.metadata.name === ref.name);
@@ -214,7 +218,10 @@ describe('deploy/k8s rendered by kubectl kustomize (no cluster)', () => {
     // Everything but the policy source is the base's: probes, limits, security, ports.
     const [b, o] = [podOf(base).containers[0]!, podOf(overlay).containers[0]!];
     for (const key of ['image', 'args', 'ports', 'readinessProbe', 'livenessProbe', 'resources', 'securityContext'] as const) expect(o[key], key).toEqual(b[key]);
-    expect(o.env.filter((e) => !e.name.startsWith('PDP_BUNDLE'))).toEqual(b.env.filter((e) => e.name !== 'PDP_POLICIES'));
+    const others = (env: { name: string }[]) => env.filter((e) => !e.name.startsWith('PDP_BUNDLE') && e.name !== 'PDP_POLICIES');
+    expect(others(o.env)).toEqual(others(b.env));
+    // Set empty, not left out: the image's own PDP_POLICIES would otherwise clash with the bundle.
+    expect(o.env.find((e) => e.name === 'PDP_POLICIES')?.value).toBe('');
   });
 
   it('the overlay fetches a bundle from a URL and verifies it with the public key it mounts; no policy ConfigMap is left', () => {
