@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CompactSign } from 'jose';
-import { checkPolicySources, loadPolicies, readJsonEntry, readPolicySources, type PolicyError, type SourceFile } from '../policy/loader.js';
+import { checkReadSources, readJsonEntry, readPolicySources, type PolicyError, type SourceFile } from '../policy/loader.js';
 import { canonicalJson } from '../policy/revision.js';
 import { BUNDLE_FORMAT, BUNDLE_JWS_TYPE, BUNDLE_TESTS_DIR, BUNDLE_VERSION, manifestEntry, signedClaims, type BundleDocument } from './format.js';
 import type { SigningKey } from './keys.js';
@@ -40,16 +40,14 @@ export async function signBundle(doc: Pick<BundleDocument, 'revision' | 'builtAt
 }
 
 export async function buildBundle(dir: string, options: BuildOptions = {}): Promise<BuildResult> {
-  // The one loader reports every problem of the directory, as `pdp check` does.
-  const loaded = await loadPolicies(dir);
-  if (!loaded.ok) return loaded;
   const read = await readPolicySources(dir);
-  if (read.kind !== 'read') return { ok: false, errors: [{ file: '.', pointer: '', message: 'is a bundle file already; pdp build packs a policy directory' }] };
-  const errors = [...read.errors];
-  const tests = await readTests(dir, errors);
-  // What is packed is checked again: the directory may have changed since the first read.
-  const checked = checkPolicySources(read.sources);
+  if (read.kind === 'bundle') return { ok: false, errors: [{ file: '.', pointer: '', message: 'is a bundle file already; pdp build packs a policy directory' }] };
+  if (read.kind === 'unreadable') return { ok: false, errors: read.errors };
+  // The checks of `pdp check`, every problem reported, on exactly the texts that are packed.
+  const checked = checkReadSources(read);
   if (!checked.ok) return checked;
+  const errors: PolicyError[] = [];
+  const tests = await readTests(dir, errors);
   if (errors.length > 0) return { ok: false, errors };
   const { policies, roles, schema, data } = read.sources;
   const files = [...policies, ...(roles ? [roles] : []), ...(schema ? [schema] : []), ...(data ?? []), ...tests].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

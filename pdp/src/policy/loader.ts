@@ -135,7 +135,11 @@ export async function loadPolicies(dir: string, options: LoadOptions = {}): Prom
     return loadBundleFile(dir, options);
   }
   if (read.kind === 'unreadable') return { ok: false, errors: read.errors };
-  const { sources, errors } = read;
+  return checkReadSources(read);
+}
+
+/** What was read, checked: the errors met while reading and the checker's, together. */
+export function checkReadSources({ sources, errors }: { sources: PolicySources; errors: PolicyError[] }): LoadResult {
   const result = checkPolicySources(sources);
   if (errors.length === 0) return result;
   return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)].sort(byFile) };
