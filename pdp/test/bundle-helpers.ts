@@ -92,6 +92,8 @@ export async function tamper(bundleFile: string, out: string): Promise<void> {
 export interface BundleServer {
   url: string;
   publish(body: Buffer | string): void;
+  /** Serves `text` at /jwks.json (the URL returned). */
+  publishJwks(text: string): string;
   /** Requests answered, by status. */
   counts: Record<number, number>;
   close(): Promise<void>;
@@ -100,8 +102,13 @@ export interface BundleServer {
 export async function startBundleServer(): Promise<BundleServer> {
   let body = Buffer.alloc(0);
   let etag: string | undefined;
+  let jwks: string | undefined;
   const counts: Record<number, number> = {};
   const server: Server = createServer((req, res) => {
+    if (req.url === '/jwks.json' && jwks !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+      return;
+    }
     const status = req.url !== '/bundle.json' || etag === undefined ? 404 : req.headers['if-none-match'] === etag ? 304 : 200;
     counts[status] = (counts[status] ?? 0) + 1;
     if (status !== 200) {
@@ -115,6 +122,10 @@ export async function startBundleServer(): Promise<BundleServer> {
   return {
     url: `http://127.0.0.1:${port}/bundle.json`,
     counts,
+    publishJwks(text) {
+      jwks = text;
+      return `http://127.0.0.1:${port}/jwks.json`;
+    },
     publish(next) {
       body = Buffer.from(next);
       etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;

@@ -4,6 +4,7 @@
  * bundle URL polled by three replicas that converge on a new revision without one mixed
  * decision, /readyz before the first good bundle, and the cache a restart falls back on.
  */
+import { createPublicKey } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +170,24 @@ describe('pdp serve --bundle URL', () => {
     }
     // Polls of an unchanged bundle are answered 304, not downloaded again.
     expect(server.counts[304]).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('verifies with a JWKS URL as the public key, and a key rotated in the JWKS takes effect without a restart', async () => {
+    const server = await startBundleServer();
+    servers.push(server);
+    const jwk = async (file: string, kid: string) => ({ ...(createPublicKey(await readFile(file, 'utf8')).export({ format: 'jwk' }) as object), kid });
+    const jwksUrl = server.publishJwks(JSON.stringify({ keys: [await jwk(key.publicPem, 'release')] }));
+    server.publish(await readFile(bundles.a));
+    const replica = await serve([], { PDP_BUNDLE: server.url, PDP_BUNDLE_POLL_S: '1', PDP_BUNDLE_PUBLIC_KEY: jwksUrl });
+    running.push(replica);
+    expect(await probe(replica.url)).toEqual({ revision: revisions.a, rules: A_RULES });
+    // B signed by the other key: refused until the JWKS lists that key too.
+    server.publish(await readFile(refused.otherKey));
+    await waitFor(async () => ((await getJson(replica.url, '/v1/policies')).body.lastError?.errors[0].message ?? '').includes('no configured bundle public key'), 6000);
+    expect(await probe(replica.url)).toEqual({ revision: revisions.a, rules: A_RULES });
+    server.publishJwks(JSON.stringify({ keys: [await jwk(key.publicPem, 'release'), await jwk(other.publicPem, 'next')] }));
+    await waitFor(async () => (await probe(replica.url)).revision === revisions.b, 8000);
+    expect(await probe(replica.url)).toEqual({ revision: revisions.b, rules: B_RULES });
   }, 60_000);
 
   it('is not ready until a first good bundle arrives; with a cache, a restart serves while the bundle server is down', async () => {
