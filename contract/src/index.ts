@@ -1,5 +1,6 @@
 export type {
   BatchResponse,
+  DataFileSummary,
   DataRead,
   DecisionExplain,
   DecisionReason,
@@ -11,6 +12,7 @@ export type {
   PolicyIds,
   PolicyLoadError,
   PolicyRuleSummary,
+  PolicySource,
   PolicySummary,
   Problem,
   RuleTrace,

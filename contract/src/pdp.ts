@@ -125,6 +125,25 @@ export interface PoliciesView {
    * first one. A rule whose id stayed but whose content changed is in neither list.
    */
   lastChange: null | PolicyChange;
+  /** Where the set is read from, and when it was last read and found valid. */
+  source: PolicySource;
+  /** The data files of the set being served (empty before the first load). */
+  data: readonly DataFileSummary[];
+}
+
+/** Where a PDP reads its policy set: a directory, a bundle file, or a bundle URL (polled). */
+export interface PolicySource {
+  type: 'directory' | 'bundle-file' | 'bundle-url';
+  /** The path, or the URL without credentials or query string (a presigned URL's signature is a secret). */
+  location: string;
+  /** When the source was last read and held a valid set (for a URL, a 304 counts), or null. */
+  fetchedAt: string | null;
+}
+
+/** A data file (`data/<name>.json`) and how many entities (top-level keys) it holds. */
+export interface DataFileSummary {
+  name: string;
+  entities: number;
 }
 
 /** Ids of policies and of rules (`policy/rule`). */

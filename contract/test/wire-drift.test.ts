@@ -25,6 +25,7 @@ import type {
   AuthzenPage,
   AuthzenSearchContext,
   BatchResponse,
+  DataFileSummary,
   DecisionReason,
   DecisionResponse,
   FieldError,
@@ -86,7 +87,11 @@ const policiesKeys = {
   roles: 'required',
   lastError: 'required|null',
   lastChange: 'required|null',
+  source: 'required',
+  data: 'required',
 } as const satisfies KeyTable<PoliciesView>;
+const sourceKeys = { type: 'required', location: 'required', fetchedAt: 'required|null' } as const satisfies KeyTable<PoliciesView['source']>;
+const dataFileKeys = { name: 'required', entities: 'required' } as const satisfies KeyTable<DataFileSummary>;
 const policyKeys = { id: 'required', resource: 'required', description: 'optional', file: 'required', rules: 'required' } as const satisfies KeyTable<PolicySummary>;
 const ruleKeys = { id: 'required', effect: 'required', actions: 'required' } as const satisfies KeyTable<PolicyRuleSummary>;
 const lastErrorKeys = { at: 'required', errors: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastError']>>;
@@ -121,6 +126,7 @@ const azMetadataKeys = {
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const nested: [
   Same<Element<PoliciesView['policies']>, PolicySummary>,
+  Same<Element<PoliciesView['data']>, DataFileSummary>,
   Same<Element<PolicySummary['rules']>, PolicyRuleSummary>,
   Same<Element<NonNullable<Problem['errors']>>, FieldError>,
   Same<Element<BatchResponse['results']>, DecisionResponse>,
@@ -128,7 +134,7 @@ const nested: [
   Same<Element<NonNullable<AuthzenEvaluationsResponse['evaluations']>>, AuthzenDecision>,
   Same<Element<AuthzenEntitySearchResponse['results']>, AuthzenEntity>,
   Same<Element<AuthzenActionSearchResponse['results']>, AuthzenAction>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true];
 
 function resolve(node: Schema): Schema {
   if (node.$ref === undefined) return node;
@@ -198,6 +204,8 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['AuthzenActionSearchResponse', defs['AuthzenActionSearchResponse'], azActionSearchKeys],
     ['AuthzenActionSearchResponse.results[]', at(defs['AuthzenActionSearchResponse'], 'results'), azActionKeys],
     ['AuthzenMetadata', defs['AuthzenMetadata'], azMetadataKeys],
+    ['Policies.source', at(defs['Policies'], 'source'), sourceKeys],
+    ['Policies.data[]', at(defs['Policies'], 'data'), dataFileKeys],
   ])('%s', (_name, node, table) => {
     expect(tableFromSchema(node!)).toEqual(table);
   });
@@ -238,8 +246,19 @@ const loaded: PoliciesView = {
     added: { policies: [], rules: ['chat/members-may-chat'] },
     removed: { policies: ['reports'], rules: ['reports/all'] },
   },
+  source: { type: 'bundle-url', location: 'https://bundles.example/pdp/bundle.json', fetchedAt: '2026-01-02T03:06:00.000Z' },
+  data: [{ name: 'users', entities: 2 }],
 };
-const empty: PoliciesView = { revision: null, loadedAt: null, policies: [], roles: [], lastError: null, lastChange: null };
+const empty: PoliciesView = {
+  revision: null,
+  loadedAt: null,
+  policies: [],
+  roles: [],
+  lastError: null,
+  lastChange: null,
+  source: { type: 'directory', location: '/policies', fetchedAt: null },
+  data: [],
+};
 const problem: Problem = { type: 'urn:pdp:problem:validation_failed', title: 'Request body does not match the schema', status: 400, code: 'validation_failed', detail: 'x', instance: '/v1/decide', errors: [{ pointer: '/action', detail: 'must be string' }] };
 const bareProblem: Problem = { type: 'urn:pdp:problem:not_ready', title: 'No policy set is loaded yet', status: 503, code: 'not_ready' };
 
@@ -284,6 +303,7 @@ describe('contract samples validate against responses.schema.json', () => {
 
   it('the schema refuses what the types refuse (so the samples above can fail)', () => {
     expect(validator('Policies')({ ...empty, revision: 42 })).not.toEqual([]);
+    expect(validator('Policies')({ ...empty, source: { ...empty.source, type: 'git' } })).not.toEqual([]);
     expect(validator('Decision')({ ...decision, effect: 'maybe' })).not.toEqual([]);
     expect(validator('Plan')({ kind: 'sometimes', revision: 'sha256:0123' })).not.toEqual([]);
     expect(validator('Problem')({ ...bareProblem, errors: [{ pointer: '/a', message: 'old shape' }] })).not.toEqual([]);

@@ -5,9 +5,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from 'pdp';
 import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, read, stages, yamlFile, type ServiceName } from './repo.js';
 
 interface ComposeService {
+  profiles?: string[];
+  command?: string[];
+  tmpfs?: string[];
   build: { context: string; dockerfile: string };
   image: string;
   ports?: string[];
@@ -42,8 +46,8 @@ const REQUIRE_COMPOSE = process.env.CI !== undefined && process.env.CI !== '' &&
 const SKIP_NOTE = COMPOSE || REQUIRE_COMPOSE ? '' : ' [SKIPPED: docker-compose is not installed here; .ci/run installs it]';
 
 describe('docker-compose.yml', () => {
-  it('runs exactly the four services, each built from its own Dockerfile in the repository', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...names].sort());
+  it('runs exactly the four services (besides optional profiles), each built from its own Dockerfile in the repository', () => {
+    expect(Object.keys(compose.services).filter((name) => compose.services[name]!.profiles === undefined).sort()).toEqual([...names].sort());
     for (const name of names) {
       const service = compose.services[name]!;
       expect(service.build.context).toBe('.');
@@ -151,12 +155,57 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.yml, profile bundle: the demo policies served as a bundle', () => {
+  const inProfile = Object.entries(compose.services).filter(([, service]) => service.profiles?.includes('bundle'));
+  const service = (name: string) => compose.services[name]!;
+
+  it('adds a build, a static server and a PDP reading the bundle, none of them started without the profile', () => {
+    expect(inProfile.map(([name]) => name).sort()).toEqual(['bundle-build', 'bundle-server', 'pdp-bundle']);
+    for (const [name, s] of inProfile) {
+      expect(s.profiles, name).toEqual(['bundle']);
+      expect(s.read_only, name).toBe(true);
+    }
+    expect(service('bundle-build').image).toBe(service('pdp').image);
+    expect(service('pdp-bundle').image).toBe(service('pdp').image);
+  });
+
+  it('serves the file bundle-build writes, at the URL pdp-bundle polls', () => {
+    const [command, dir, flag, out] = service('bundle-build').command!;
+    expect([command, flag]).toEqual(['build', '-o']);
+    expect(service('bundle-build').volumes).toContain(`./policies:${dir}:ro`);
+    const volumeOf = (s: ComposeService, target: string) => s.volumes?.map((v) => v.split(':')).find(([, mount]) => target === mount || target!.startsWith(`${mount}/`));
+    const [volume, mount] = volumeOf(service('bundle-build'), out!)!;
+    // nginx serves /usr/share/nginx/html; the same volume is mounted there.
+    const served = service('bundle-server').volumes!.map((v) => v.split(':')).find(([name]) => name === volume)!;
+    expect(served[1]).toBe('/usr/share/nginx/html');
+    const url = new URL(service('pdp-bundle').environment.PDP_BUNDLE!);
+    expect(url.hostname).toBe('bundle-server');
+    expect(url.pathname).toBe(`/${path.posix.relative(mount!, out!)}`);
+    expect(service('pdp-bundle').depends_on).toEqual({ 'bundle-server': { condition: 'service_started' } });
+    expect(service('bundle-server').depends_on).toEqual({ 'bundle-build': { condition: 'service_completed_successfully' } });
+  });
+
+  it('configures pdp-bundle with variables the PDP reads, on top of the image, and its configuration accepts them', () => {
+    const pdpEnv = service('pdp-bundle').environment;
+    const known = envNamesIn(SERVICES.pdp.configSources);
+    for (const variable of Object.keys(pdpEnv)) expect(known, variable).toContain(variable);
+    expect(pdpEnv.PDP_CLIENT_TOKENS).toMatch(/^\$\{PDP_CLIENT_TOKEN:\?[^}]+\}$/);
+    const image = dockerfile(SERVICES.pdp.dockerfile);
+    const merged = { ...envOf(image.filter((i) => i.stage === stages(image).at(-1))), ...pdpEnv, PDP_CLIENT_TOKENS: 'from-the-env' };
+    const config = loadConfig({ env: merged });
+    expect(config.bundle?.source).toEqual({ kind: 'url', url: 'http://bundle-server/bundle.json' });
+    // The root filesystem is read-only; a download is staged in the temp folder.
+    expect(service('pdp-bundle').tmpfs).toContain('/tmp');
+    expect(service('pdp-bundle').healthcheck.test.at(-1)).toBe('/readyz');
+  });
+});
+
 describe('docker-compose config (no engine needed)', () => {
-  const run = (extra: Record<string, string | undefined>) => {
+  const run = (extra: Record<string, string | undefined>, args: string[] = []) => {
     const childEnv: Record<string, string | undefined> = { ...process.env, ...extra };
     for (const key of Object.keys(extra)) if (extra[key] === undefined) delete childEnv[key];
     // An empty env file: a developer's own .env must not change what is being checked.
-    return spawnSync('docker-compose', ['--env-file', emptyEnvFile(), '-f', 'docker-compose.yml', 'config', '-q'], {
+    return spawnSync('docker-compose', ['--env-file', emptyEnvFile(), '-f', 'docker-compose.yml', ...args, 'config', '-q'], {
       cwd: ROOT,
       env: childEnv as NodeJS.ProcessEnv,
       encoding: 'utf8',
@@ -165,6 +214,12 @@ describe('docker-compose config (no engine needed)', () => {
 
   it.skipIf(!COMPOSE && !REQUIRE_COMPOSE)(`validates once the two secrets are set${SKIP_NOTE}`, () => {
     const result = run({ PDP_CLIENT_TOKEN: 'ci-caller-token', OIDC_CLIENT_SECRET: 'ci-client-secret-0123456789' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(!COMPOSE && !REQUIRE_COMPOSE)(`validates with the bundle profile on${SKIP_NOTE}`, () => {
+    const result = run({ PDP_CLIENT_TOKEN: 'ci-caller-token', OIDC_CLIENT_SECRET: 'ci-client-secret-0123456789' }, ['--profile', 'bundle']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });

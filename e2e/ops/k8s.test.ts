@@ -1,9 +1,14 @@
 // deploy/k8s against the PDP's real configuration: probes on its real routes, the port it
 // listens on, variables it reads, and the policies it serves.
+import { execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { loadConfig } from 'pdp';
-import { SERVICES, envNamesIn, exists, policyFiles, yamlDocuments, yamlFile } from './repo.js';
+import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, policyFiles, stages, yamlDocuments, yamlFile } from './repo.js';
+
+const KUBECTL = '/usr/bin/kubectl';
 
 interface Probe {
   httpGet: { path: string; port: string | number };
@@ -169,3 +174,84 @@ function podEnv(): Record<string, string> {
   for (const entry of container.env) env[entry.name] = entry.value ?? (entry.valueFrom?.secretKeyRef ? 'from-the-secret' : '');
   return env;
 }
+
+/** `kubectl kustomize` of a folder, as the README has it applied, parsed into its objects. */
+function render(folder: string): Manifest[] {
+  const text = execFileSync(KUBECTL, ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', path.join(ROOT, folder)], { encoding: 'utf8' });
+  return parseAllDocuments(text).map((doc) => doc.toJS({}) as Manifest);
+}
+
+type Rendered = Manifest & { data?: Record<string, string> };
+type RenderedPod = {
+  containers: (Container & { env: (Container['env'][number] & { valueFrom?: { configMapKeyRef?: { name: string; key: string } } })[] })[];
+  volumes: { name: string; configMap?: { name: string }; emptyDir?: unknown }[];
+};
+const podOf = (objects: Manifest[]) => (objects.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: RenderedPod } } }).spec.template.spec;
+
+/**
+ * The container's environment as the PDP would see it: the image's own ENV first (the pod's
+ * entries override it), Secret values stubbed, ConfigMap values looked up.
+ */
+function renderedEnv(objects: Rendered[], container: RenderedPod['containers'][number]): Record<string, string> {
+  const image = dockerfile(SERVICES.pdp.dockerfile);
+  const env: Record<string, string> = { ...envOf(image.filter((i) => i.stage === stages(image).at(-1))) };
+  for (const entry of container.env) {
+    const ref = entry.valueFrom?.configMapKeyRef;
+    const configMap = ref === undefined ? undefined : objects.find((m) => m.kind === 'ConfigMap' && m.metadata.name === ref.name);
+    env[entry.name] = entry.value ?? (ref ? (configMap?.data?.[ref.key] ?? '') : entry.valueFrom?.secretKeyRef ? 'from-the-secret' : '');
+  }
+  return env;
+}
+
+describe('deploy/k8s rendered by kubectl kustomize (no cluster)', () => {
+  const base = render('deploy/k8s') as Rendered[];
+  const overlay = render('deploy/k8s/bundle') as Rendered[];
+
+  it('the base serves the policy directory from its generated, content-hashed ConfigMap', () => {
+    const pod = podOf(base);
+    const volume = pod.volumes.find((v) => v.name === 'policies')!;
+    expect(volume.configMap?.name).toMatch(/^pdp-policies-[a-z0-9]+$/);
+    const configMap = base.find((m) => m.kind === 'ConfigMap' && m.metadata.name === volume.configMap?.name)!;
+    expect(Object.keys(configMap.data ?? {}).sort()).toEqual(policyFiles().map((f) => path.basename(f)).sort());
+    expect(loadConfig({ env: renderedEnv(base, pod.containers[0]!) }).bundle).toBeNull();
+  });
+
+  it('the bundle overlay builds on the base: the same objects and image, listed from it', () => {
+    const own = yamlFile<{ resources: string[]; images: unknown[] }>('deploy/k8s/bundle/kustomization.yaml');
+    expect(own.resources).toEqual(kustomization.resources.map((file) => `../${file}`));
+    expect(own.images).toEqual(kustomization.images);
+    const kinds = (objects: Manifest[]) => objects.filter((m) => m.kind !== 'ConfigMap').map((m) => `${m.kind}/${m.metadata.name}`).sort();
+    expect(kinds(overlay)).toEqual(kinds(base));
+    // Everything but the policy source is the base's: probes, limits, security, ports.
+    const [b, o] = [podOf(base).containers[0]!, podOf(overlay).containers[0]!];
+    for (const key of ['image', 'args', 'ports', 'readinessProbe', 'livenessProbe', 'resources', 'securityContext'] as const) expect(o[key], key).toEqual(b[key]);
+    const others = (env: { name: string }[]) => env.filter((e) => !e.name.startsWith('PDP_BUNDLE') && e.name !== 'PDP_POLICIES');
+    expect(others(o.env)).toEqual(others(b.env));
+    // Set empty, not left out: the image's own PDP_POLICIES would otherwise clash with the bundle.
+    expect(o.env.find((e) => e.name === 'PDP_POLICIES')?.value).toBe('');
+  });
+
+  it('the overlay fetches a bundle from a URL and verifies it with the public key it mounts; no policy ConfigMap is left', () => {
+    expect(overlay.some((m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('pdp-policies'))).toBe(false);
+    const pod = podOf(overlay);
+    const container = pod.containers[0]!;
+    expect(container.volumeMounts.some((m) => m.mountPath === '/policies')).toBe(false);
+    const config = loadConfig({ env: renderedEnv(overlay, container) });
+    expect(config.bundle?.source).toEqual({ kind: 'url', url: expect.stringMatching(/^https:\/\//) });
+    expect(config.bundle?.publicKey?.kind).toBe('file');
+
+    // The key file is a mounted ConfigMap key holding a P-256 public key (ES256).
+    const keyPath = config.bundle?.publicKey?.kind === 'file' ? config.bundle.publicKey.path : '';
+    const mount = container.volumeMounts.find((m) => m.mountPath === path.dirname(keyPath))!;
+    expect(mount.readOnly).toBe(true);
+    const volume = pod.volumes.find((v) => v.name === mount.name)!;
+    const keyMap = overlay.find((m) => m.kind === 'ConfigMap' && m.metadata.name === volume.configMap?.name)!;
+    const key = createPublicKey(keyMap.data?.[path.basename(keyPath)] ?? '');
+    expect(key.asymmetricKeyType).toBe('ec');
+
+    // The cache sits on a writable emptyDir (the root filesystem is read-only).
+    const cacheMount = container.volumeMounts.find((m) => config.bundle?.cache?.startsWith(`${m.mountPath}/`))!;
+    expect(cacheMount.readOnly).not.toBe(true);
+    expect(pod.volumes.find((v) => v.name === cacheMount.name)?.emptyDir).toBeDefined();
+  });
+});

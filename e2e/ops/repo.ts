@@ -21,7 +21,7 @@ export function yamlDocuments(relative: string): unknown[] {
 /** The service each deployment file configures, and the modules that read its environment. */
 export const SERVICES = {
   'demo-idp': { dockerfile: 'demo-idp/Dockerfile', configSources: ['demo-idp/src/config.ts'], portVariable: 'IDP_PORT', port: 9000 },
-  pdp: { dockerfile: 'pdp/Dockerfile', configSources: ['pdp/src/runtime/config.ts', 'pdp/src/token/config.ts'], portVariable: 'PDP_PORT', port: 8181 },
+  pdp: { dockerfile: 'pdp/Dockerfile', configSources: ['pdp/src/runtime/config.ts', 'pdp/src/token/config.ts', 'pdp/src/bundle/settings.ts'], portVariable: 'PDP_PORT', port: 8181 },
   'demo-api': { dockerfile: 'demo-api/Dockerfile', configSources: ['demo-api/src/config.ts'], portVariable: 'API_PORT', port: 3000 },
   'demo-web': { dockerfile: 'demo-web/Dockerfile', configSources: ['demo-web/server/config.mjs'], portVariable: 'WEB_PORT', port: 4200 },
 } as const;

@@ -1,4 +1,4 @@
-// `npm run bench -w pdp [-- --quick]`: the engine benchmark, the HTTP benchmark, then decisions during a large reload. Each runs in
+// `npm run bench -w pdp [-- --quick]`: the engine benchmark, the HTTP benchmark, then decisions during a large reload, then bundles (build, load, publish to in force). Each runs in
 // its own process (the engine one with --expose-gc so its heap figures are after a collection)
 // and gets this script's arguments (--quick, --rounds N, --pin, ...; see http.mjs).
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ if (!existsSync(here('../dist/index.js'))) {
   process.exit(2);
 }
 
-const runs = [['engine.mjs', ['--expose-gc']], ['http.mjs', []], ['reload.mjs', []]];
+const runs = [['engine.mjs', ['--expose-gc']], ['http.mjs', []], ['reload.mjs', []], ['bundle.mjs', []]];
 let failed = false;
 for (const [file, flags] of runs) {
   if (!existsSync(here(file))) {

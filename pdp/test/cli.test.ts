@@ -146,8 +146,9 @@ describe('pdp test', () => {
       join(dir, 'tests', 'error.json'),
       JSON.stringify({
         cases: [
-          { name: 'looks like a suspension', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'] } },
-          { name: 'is an evaluation error', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'], codes: ['evaluation_error'] } },
+          // The claim is not the string schema.json declares, on purpose: the cases say so.
+          { name: 'looks like a suspension', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'], schemaErrors: ['/subject/claims/account_status'] } },
+          { name: 'is an evaluation error', input, expect: { allow: false, reasons: ['chat/no-chat-from-suspended-accounts'], codes: ['evaluation_error'], schemaErrors: ['/subject/claims/account_status'] } },
         ],
       }),
     );

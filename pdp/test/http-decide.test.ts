@@ -119,8 +119,10 @@ describe('operations endpoints', () => {
   test('GET /v1/policies has the shared shape', async () => {
     const res = await get(pdp.url, '/v1/policies');
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['lastChange', 'lastError', 'loadedAt', 'policies', 'revision', 'roles']);
+    expect(Object.keys(res.body).sort()).toEqual(['data', 'lastChange', 'lastError', 'loadedAt', 'policies', 'revision', 'roles', 'source']);
     expect(res.body.lastError).toBeNull();
+    expect(res.body.source).toEqual({ type: 'directory', location: pdp.dir, fetchedAt: res.body.loadedAt });
+    expect(res.body.data).toEqual([]);
     expect(new Date(res.body.loadedAt).toString()).not.toBe('Invalid Date');
     expect(res.body.roles).toEqual(['ai-admin', 'ai-user']);
     const chat = res.body.policies.find((p: { id: string }) => p.id === 'chat');

@@ -7,24 +7,29 @@ import { formatPolicyError, namingDir } from '../policy/format.js';
 import { parseJson } from '../policy/json.js';
 import { loadPolicies } from '../policy/loader.js';
 import { checkRequest, TOKEN_NEEDS_SERVER } from '../policy/request.js';
+import { schemaEnforceOption, schemaErrorsOf } from './schema-check.js';
 import { flag, parse, str, UsageError } from './args.js';
 import type { CliIo } from './output.js';
 
 /**
- * `pdp eval --policies DIR --input FILE|- [--explain]`: prints the decision (with the revision)
- * as JSON. The input is a `POST /v1/decide` body, checked by the same contract (checkRequest);
- * an `"explain": true` in it works like --explain. A `token` is refused: only the server verifies one.
+ * `pdp eval --policies DIR --input FILE|- [--explain] [--schema-enforce MODE]`: prints the decision
+ * (with the revision) as JSON. The input is a `POST /v1/decide` body, checked by the same contract
+ * (checkRequest); an `"explain": true` in it works like --explain. A `token` is refused: only the
+ * server verifies one. Attributes that do not fit the set's schema.json are treated as the server
+ * treats them under PDP_SCHEMA_ENFORCE: warn (the default) prints them and adds `schemaErrors` to
+ * the decision, reject prints them and exits 1 without a decision, off skips the check.
  */
 export async function runEval(argv: string[], io: CliIo): Promise<number> {
   const args = parse(
     argv,
-    { policies: { type: 'string' }, input: { type: 'string' }, explain: { type: 'boolean' } },
+    { policies: { type: 'string' }, input: { type: 'string' }, explain: { type: 'boolean' }, 'schema-enforce': { type: 'string' } },
     { min: 0, max: 0 },
   );
   const policies = str(args, 'policies');
   const input = str(args, 'input');
   if (policies === undefined) throw new UsageError('eval needs --policies DIR');
   if (input === undefined) throw new UsageError('eval needs --input FILE (or - for stdin)');
+  const enforce = schemaEnforceOption(args, 'warn');
 
   let text: string;
   try {
@@ -54,9 +59,15 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
     io.err(io.errStyle.red(`invalid policy set in ${policies}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}`));
     return 1;
   }
+  const schemaErrors = schemaErrorsOf(loaded.policySet, request, enforce);
+  for (const { pointer, detail } of schemaErrors) io.err(formatPolicyError({ file: inputName, pointer, message: detail }));
+  if (schemaErrors.length > 0 && enforce === 'reject') {
+    io.err(io.errStyle.red(`refused: the input does not fit the policies' schema.json (--schema-enforce reject)`));
+    return 1;
+  }
   const compiled = compile(loaded.policySet);
   const decision = decide(compiled, request, { explain });
   const { allow, effect, reasons, explain: trace } = decision;
-  io.out(JSON.stringify({ allow, effect, reasons, revision: compiled.revision, ...(trace ? { explain: trace } : {}) }, null, 2));
+  io.out(JSON.stringify({ allow, effect, reasons, revision: compiled.revision, ...(trace ? { explain: trace } : {}), ...(schemaErrors.length > 0 ? { schemaErrors } : {}) }, null, 2));
   return 0;
 }

@@ -17,6 +17,8 @@ Run the HTTP decision service. Flags win over environment variables, which win o
 
 Options:
   --policies DIR        Policy directory (PDP_POLICIES, default ./policies); may also be given as the argument.
+  --bundle FILE|URL     Serve a bundle (pdp build) instead (PDP_BUNDLE): a file, reloaded when replaced,
+                        or an http(s) URL, polled (docs/bundles.md).
   --host H              Listen address (PDP_HOST, default 127.0.0.1).
   --port N              Port, 0 for any free one (PDP_PORT, default 8181).
   --log-level L         fatal|error|warn|info|debug|trace|silent (PDP_LOG_LEVEL, default info).
@@ -39,6 +41,9 @@ Environment only:
                         and requests are still served this long before the server stops accepting),
   PDP_PUBLIC_URL (the URL callers reach the PDP at, for its AuthZEN
   metadata at /.well-known/authzen-configuration).
+  With a bundle: PDP_BUNDLE_PUBLIC_KEY (PEM or JWK file, or JWKS URL: refuse unsigned bundles),
+  PDP_BUNDLE_POLL_S (30), PDP_BUNDLE_CACHE (file), PDP_BUNDLE_TIMEOUT_MS (10000),
+  PDP_BUNDLE_MAX_BYTES (268435456).
 
 Signals: SIGHUP reloads the policies; SIGTERM and SIGINT stop gracefully.`;
 
@@ -50,6 +55,7 @@ const FLAG_OPTIONS = {
   'decision-log': { type: 'string' },
   workers: { type: 'string' },
   'max-batch': { type: 'string' },
+  bundle: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -67,6 +73,7 @@ export async function runServe(argv: string[]): Promise<number> {
     'decision-log': str(args, 'decision-log'),
     workers: str(args, 'workers'),
     'max-batch': str(args, 'max-batch'),
+    bundle: str(args, 'bundle'),
   };
   let config: Readonly<Config>;
   try {
@@ -107,7 +114,7 @@ async function runWorker(config: Readonly<Config>): Promise<number> {
     logger.debug({ url: running.url, revision }, 'worker listening');
     process.send?.({ type: 'pdp:listening', url: running.url, revision });
   } else {
-    logger.info({ url: running.url, revision, policies: config.policiesDir }, 'pdp listening');
+    logger.info({ url: running.url, revision, policies: running.policies().source.location }, 'pdp listening');
   }
 
   return new Promise<number>((resolve) => {

@@ -4,6 +4,10 @@ import { loadPolicies, type PolicyError } from '../policy/loader.js';
 import { loadPolicyTests, runPolicyTests, type PolicyTestReport } from '../policy/testing.js';
 import { flag, parse, str, UsageError } from './args.js';
 import { formatDecisionSummary, formatTrace, type CliIo } from './output.js';
+import { schemaEnforceOption, schemaErrorsOf } from './schema-check.js';
+import type { SchemaEnforceMode } from '../policy/request-attributes.js';
+import type { CompiledPolicySet } from '../engine/compile.js';
+import type { PolicyTestFile } from '../policy/testing.js';
 
 /** Exit codes of `pdp test`, distinct so CI can tell a broken policy set from a failing case. */
 export const TEST_EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
@@ -28,6 +32,7 @@ function printReport(io: CliIo, report: PolicyTestReport, revision: string): voi
     }
     if (c.pass) {
       io.out(`  ${s.green('✓')} ${c.name}`);
+      for (const m of c.mismatches) io.out(`      ${s.yellow(m)}`);
       continue;
     }
     io.out(`  ${s.red('✗')} ${c.name}`);
@@ -50,9 +55,34 @@ function printReport(io: CliIo, report: PolicyTestReport, revision: string): voi
   io.out(s.dim(`revision ${revision}`));
 }
 
-/** `pdp test DIR [--json]`: 0 all pass, 1 a case failed, 2 invalid policies or test files. */
+/**
+ * A case whose input does not fit the set's schema.json fails (reject, the default: a test should
+ * send the requests callers really send), one line per field with its pointer in the test file,
+ * unless the case lists exactly those pointers in `expect.schemaErrors` (a request that does not
+ * fit, sent on purpose). `warn` only prints the lines; `off` skips the check.
+ */
+function checkInputs(report: PolicyTestReport, compiled: CompiledPolicySet, files: readonly PolicyTestFile[], mode: SchemaEnforceMode): PolicyTestReport {
+  const inputs = new Map(files.map((f) => [f.file, f.cases]));
+  let failed = 0;
+  const cases = report.cases.map((c) => {
+    const errors = schemaErrorsOf(compiled.policySet, inputs.get(c.file)?.[c.index]?.input, mode);
+    const expected = new Set(c.expected.schemaErrors ?? []);
+    const found = new Set(errors.map((e) => e.pointer));
+    const lines = [
+      ...errors.filter((e) => !expected.has(e.pointer)).map((e) => `input does not fit schema.json: ${c.file}:/cases/${c.index}/input${e.pointer}: ${e.detail}`),
+      ...(mode === 'off' ? [] : [...expected].filter((p) => !found.has(p)).map((p) => `expected the input not to fit schema.json at ${p}, but it does`)),
+    ].map((line) => (mode === 'reject' ? line : `warning: ${line}`));
+    const pass = c.pass && (mode !== 'reject' || lines.length === 0);
+    if (!pass) failed++;
+    return lines.length === 0 ? c : { ...c, pass, mismatches: [...c.mismatches, ...lines] };
+  });
+  return { ...report, cases, failed, passed: report.total - failed };
+}
+
+/** `pdp test DIR [--json] [--schema-enforce MODE]`: 0 all pass, 1 a case failed, 2 invalid policies or test files. */
 export async function runTest(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, policies: { type: 'string' } }, { min: 0, max: 1 });
+  const args = parse(argv, { json: { type: 'boolean' }, policies: { type: 'string' }, 'schema-enforce': { type: 'string' } }, { min: 0, max: 1 });
+  const enforce = schemaEnforceOption(args, 'reject');
   const dir = args.positionals[0] ?? str(args, 'policies');
   if (dir === undefined) throw new UsageError('test needs a policy directory: pdp test DIR');
   const json = flag(args, 'json');
@@ -63,7 +93,7 @@ export async function runTest(argv: string[], io: CliIo): Promise<number> {
   if (!tests.ok) return printInvalid(io, json, 'tests', tests.errors, dir);
 
   const compiled = compile(loaded.policySet);
-  const report = runPolicyTests(compiled, tests.files);
+  const report = checkInputs(runPolicyTests(compiled, tests.files), compiled, tests.files, enforce);
   if (json) {
     io.out(JSON.stringify({ ok: report.failed === 0, revision: compiled.revision, ...report }, null, 2));
   } else {

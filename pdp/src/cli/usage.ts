@@ -3,12 +3,20 @@ export const USAGE = `Usage: pdp <command> [options]
 Commands:
   check DIR [--json]              Check a policy directory; one line per error, FILE:JSON-POINTER: message
                                   (FILE relative to DIR). Exit 0 valid, 1 invalid.
-  test DIR [--json]               Run DIR/tests/*.json against the policies in DIR; list failures
+  test DIR [--json] [--schema-enforce reject|warn|off]
+                                  Run DIR/tests/*.json against the policies in DIR; list failures
                                   (expected vs actual, with the explain trace) and rules no case exercised.
+                                  A case whose input does not fit schema.json fails (reject, the default)
+                                  unless it lists the pointers in expect.schemaErrors.
                                   Exit 0 all pass, 1 a case failed, 2 invalid policies or test files.
-  eval --policies DIR --input FILE|- [--explain]
+  eval --policies DIR --input FILE|- [--explain] [--schema-enforce reject|warn|off]
                                   Decide one request (JSON; "-" reads stdin) and print the decision.
-                                  Exit 0 decided, 1 invalid policies or input.
+                                  Input that does not fit schema.json: warn (default) prints it and adds
+                                  schemaErrors; reject exits 1. Exit 0 decided, 1 invalid policies or input.
+  build DIR -o FILE [--sign KEY] [--kid ID]
+                                  Pack a valid policy directory into one bundle file (docs/bundles.md),
+                                  signed with a PEM or JWK private key (ES256, EdDSA, RS256) when --sign
+                                  is given. check, test and eval take a bundle wherever they take DIR.
   serve [--policies DIR] [--host H] [--port N]
                                   Run the HTTP decision service (see pdp serve --help).
 

@@ -5,6 +5,7 @@
  * (file relative to DIR, JSON pointer, message); the loader never stops at the first one.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import type { JWK } from 'jose';
 import { join } from 'node:path';
 import type { CheckedPolicySet } from '../engine/types.js';
 import { checkDocuments, checkedPolicySet, ROLES_FILE, type PolicyDocument, type PolicyError } from './check.js';
@@ -112,15 +113,53 @@ async function readDataDir(dataDir: string, errors: PolicyError[]): Promise<Sour
   return files;
 }
 
-/** Reads DIR and checks it whole. I/O errors are reported like any other error, never thrown. */
-export async function loadPolicies(dir: string): Promise<LoadResult> {
+/** Options of {@link loadPolicies}; they concern bundles only (plain data: they cross to the load worker). */
+export interface LoadOptions {
+  /**
+   * Public keys (JWK) a bundle must be signed with; when given, an unsigned bundle or one whose
+   * signature no key verifies is refused. Without them a bundle's integrity is still checked.
+   */
+  bundleKeys?: readonly JWK[];
+}
+
+/**
+ * Reads DIR and checks it whole. I/O errors are reported like any other error, never thrown.
+ * DIR may also be a bundle file (`pdp build`): the CLI commands, the server and the reload worker
+ * all load through here, so each of them takes a bundle wherever it takes a directory.
+ */
+export async function loadPolicies(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
+  const read = await readPolicySources(dir);
+  if (read.kind === 'bundle') {
+    // Imported on demand: jose and the bundle reader stay out of directory loads.
+    const { loadBundleFile } = await import('../bundle/read.js');
+    return loadBundleFile(dir, options);
+  }
+  if (read.kind === 'unreadable') return { ok: false, errors: read.errors };
+  return checkReadSources(read);
+}
+
+/** What was read, checked: the errors met while reading and the checker's, together. */
+export function checkReadSources({ sources, errors }: { sources: PolicySources; errors: PolicyError[] }): LoadResult {
+  const result = checkPolicySources(sources);
+  if (errors.length === 0) return result;
+  return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)].sort(byFile) };
+}
+
+/**
+ * What DIR holds, unchecked, with the errors met while reading; `bundle` when DIR is a regular
+ * file (a bundle, read by bundle/read.ts). `pdp build` packs exactly what this reads.
+ */
+export async function readPolicySources(
+  dir: string,
+): Promise<{ kind: 'read'; sources: PolicySources; errors: PolicyError[] } | { kind: 'unreadable'; errors: PolicyError[] } | { kind: 'bundle' }> {
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' && (await stat(dir).then((s) => s.isFile(), () => false))) return { kind: 'bundle' };
     const message = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : `cannot read directory (${code ?? String(err)})`;
-    return { ok: false, errors: [{ file: '.', pointer: '', message }] };
+    return { kind: 'unreadable', errors: [{ file: '.', pointer: '', message }] };
   }
   const sources: PolicySources = { policies: [] };
   const errors: PolicyError[] = [];
@@ -137,9 +176,7 @@ export async function loadPolicies(dir: string): Promise<LoadResult> {
     else sources.policies.push(file);
   }
   if (names.includes(DATA_DIR)) sources.data = await readDataDir(join(dir, DATA_DIR), errors);
-  const result = checkPolicySources(sources);
-  if (errors.length === 0) return result;
-  return { ok: false, errors: [...errors, ...(result.ok ? [] : result.errors)].sort(byFile) };
+  return { kind: 'read', sources, errors };
 }
 
 /**

@@ -3,7 +3,7 @@
  * engine with explain on, compare with what each case expects, and measure which rules no case
  * exercised. The runner is pure; only `loadPolicyTests` reads files.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isObject } from '../common/objects.js';
 import { decide } from '../engine/decide.js';
@@ -22,6 +22,8 @@ export interface PolicyTestExpectation {
   codes?: string[];
   /** Exactly the derived roles, in any order. */
   roles?: string[];
+  /** Where the input does not fit schema.json, for a case that means it (checked by `pdp test`). */
+  schemaErrors?: string[];
 }
 
 export interface PolicyTestCase {
@@ -73,12 +75,19 @@ const ruleKey = (policy: string, rule: string): string => `${policy}/${rule}`;
  * reasons or roles that name nothing in the policy set) with file and pointer.
  */
 export async function loadPolicyTests(dir: string, policySet: PolicySet): Promise<LoadTestsResult> {
-  const testsDir = join(dir, TESTS_DIR);
-  let names: string[];
-  try {
-    names = (await readdir(testsDir)).sort();
-  } catch {
-    names = [];
+  const entries: { file: string; read: { text: string } | { error: string } }[] = [];
+  if (await stat(dir).then((s) => s.isFile(), () => false)) {
+    // A bundle (pdp build) carries the directory's tests; loadPolicies has verified it already.
+    const { readBundleFile } = await import('../bundle/read.js');
+    const bundle = await readBundleFile(dir);
+    for (const { file, text } of bundle.ok ? bundle.tests : []) entries.push({ file, read: { text } });
+  } else {
+    const testsDir = join(dir, TESTS_DIR);
+    const names = await readdir(testsDir).then((n) => n.sort(), () => [] as string[]);
+    for (const name of names) {
+      const read = await readJsonEntry(testsDir, name);
+      if (read !== null) entries.push({ file: `${TESTS_DIR}/${name}`, read });
+    }
   }
   const errors: PolicyError[] = [];
   const files: PolicyTestFile[] = [];
@@ -86,10 +95,7 @@ export async function loadPolicyTests(dir: string, policySet: PolicySet): Promis
   const knownRules = new Set<string>();
   for (const p of policySet.policies) for (const r of p.rules) knownRules.add(ruleKey(p.id, r.id));
 
-  for (const name of names) {
-    const file = `${TESTS_DIR}/${name}`;
-    const read = await readJsonEntry(testsDir, name);
-    if (read === null) continue;
+  for (const { file, read } of entries) {
     if ('error' in read) {
       errors.push({ file, pointer: '', message: read.error });
       continue;

@@ -13,10 +13,11 @@ import { isLoopbackHost } from '../server/host.js';
 import { readTokenSettings, type TokenOptions, type TokenSettings } from '../token/config.js';
 import { DEFAULT_SCHEMA_ENFORCE, SCHEMA_ENFORCE_MODES, type SchemaEnforceMode } from '../policy/request-attributes.js';
 
+import { readBundleSettings, type BundleOptions, type BundleSettings } from '../bundle/settings.js';
 import { LOG_LEVELS, LOG_MAX_BUFFERED, LOG_MIN_BUFFERED, type LogLevel } from '../observability/log.js';
 export type { LogLevel };
 
-export interface Config extends TokenSettings {
+export interface Config extends TokenSettings, BundleSettings {
   policiesDir: string;
   /**
    * Where `policiesDir` came from (`--policies`, `PDP_POLICIES`, `options.policiesDir`, or
@@ -56,7 +57,7 @@ export interface Config extends TokenSettings {
 }
 
 /** Programmatic options (the same settings as the environment, already typed). */
-export interface ConfigOptions extends TokenOptions {
+export interface ConfigOptions extends TokenOptions, BundleOptions {
   policiesDir?: string;
   host?: string;
   port?: number;
@@ -81,7 +82,7 @@ export interface ConfigOptions extends TokenOptions {
 }
 
 /** Command-line flags of `pdp serve`, as strings (see cli/serve.ts). */
-export type ConfigFlags = Partial<Record<'policies' | 'host' | 'port' | 'log-level' | 'workers' | 'max-batch' | 'decision-log', string>>;
+export type ConfigFlags = Partial<Record<'policies' | 'host' | 'port' | 'log-level' | 'workers' | 'max-batch' | 'decision-log' | 'bundle', string>>;
 
 export interface LoadConfigSources {
   env?: Env;
@@ -146,6 +147,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
   }
 
   const tokenSettings = readTokenSettings(r, o);
+  const bundleSettings = readBundleSettings(r, o, flags.bundle, cwd, policiesSrc?.name);
 
   /** One of `choices` (case and surrounding spaces ignored), else `def` and a report. */
   const choice = <T extends string>(src: { name: string; value: string } | undefined, choices: readonly T[], def: T): T => {
@@ -177,6 +179,7 @@ export function loadConfig(sources: LoadConfigSources = {}): Readonly<Config> {
     clientTokens: Object.freeze(clientTokens),
     allowUnauthenticated,
     ...tokenSettings,
+    ...bundleSettings,
     logLevel,
     decisionLog: boolSetting('decisionLog', 'decision-log', 'PDP_DECISION_LOG', true),
     decisionLogInput: boolSetting('decisionLogInput', undefined, 'PDP_DECISION_LOG_INPUT', true),

@@ -17,6 +17,7 @@ import { createDecisionLog, createLogger, monitorLogDrops } from '../observabili
 import { createMetrics, type PdpMetrics } from '../observability/metrics.js';
 import { createReloadLoader, loadInProcess } from '../store/loaders.js';
 import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/policy-store.js';
+import { BundleSource } from '../store/bundle-source.js';
 import { createTokenVerifier } from '../token/verifier.js';
 import { createApp, MAX_HEADERS_COUNT } from '../server/app.js';
 import { isLoopbackHost } from '../server/host.js';
@@ -24,8 +25,8 @@ import { systemClock, type Clock } from '../server/decisions.js';
 
 /** Options of {@link startPdpServer}: the settings of `pdp serve`, typed, plus embedding hooks. */
 export interface StartPdpServerOptions extends ConfigOptions {
-  /** The policy directory (required here; `pdp serve` defaults it to ./policies). */
-  policiesDir: string;
+  /** The policy directory (required here unless `bundle` is given; `pdp serve` defaults it to ./policies). */
+  policiesDir?: string;
   /** A pino logger to use instead of a new one (its level and redaction are then yours). */
   logger?: Logger;
   /** Where a new logger writes (default: stdout, asynchronously). */
@@ -77,7 +78,7 @@ export interface StartServerExtras {
 
 /** Starts a PDP server from a loaded {@link Config} (what `pdp serve` calls). */
 export async function startServer(config: Readonly<Config>, extras: StartServerExtras = {}): Promise<RunningServer> {
-  const isDirectory = await stat(config.policiesDir).then((s) => s.isDirectory(), () => false);
+  const isDirectory = config.bundle !== null || (await stat(config.policiesDir).then((s) => s.isDirectory(), () => false));
   if (!isDirectory) {
     // Name the setting the operator used: "--policies" when the flag was given, not the env var.
     const from = config.policiesFrom === 'default' ? 'PDP_POLICIES' : config.policiesFrom;
@@ -93,7 +94,8 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   const metrics = createMetrics({ defaultMetrics: extras.defaultMetrics === true });
   const drops = own === undefined ? undefined : monitorLogDrops(own.destination, { logger, count: (reason) => metrics.logDropped.labels(reason).inc() });
 
-  const store = new PolicyStore({
+  const bundle = config.bundle === null ? undefined : new BundleSource(config.bundle, { logger, metrics, now: clock.now });
+  const store = bundle?.store ?? new PolicyStore({
     dir: config.policiesDir,
     load: loadInProcess,
     reload: createReloadLoader(),
@@ -103,7 +105,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     watch: config.watch,
     debounceMs: config.reloadDebounceMs,
   });
-  await store.start();
+  await (bundle ?? store).start();
 
   const tokens = config.jwt
     ? createTokenVerifier({
@@ -170,7 +172,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       });
     });
   } catch (err) {
-    store.close();
+    (bundle ?? store).close();
     // Resolving the host or binding the port is the operator's setting, not a crash.
     throw new PdpError('listen_failed', `cannot listen on ${config.host}:${config.port}`, { cause: err });
   }
@@ -179,7 +181,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   // something else (a tampered hosts file) must not leave an unauthenticated PDP on the network.
   if (config.allowUnauthenticated && !isLoopbackHost(bound.address)) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    store.close();
+    (bundle ?? store).close();
     throw new ConfigError([
       {
         variable: 'PDP_CLIENT_TOKENS',
@@ -200,7 +202,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       const graceful = shutdown as NonNullable<typeof shutdown>;
       if (config.shutdownDelayMs > 0) logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: /readyz answers 503, still serving');
       const { cut } = await graceful.shutdown();
-      store.close();
+      (bundle ?? store).close();
       if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
       drops?.close();
       own?.flush();

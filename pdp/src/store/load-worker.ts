@@ -11,8 +11,8 @@ import type { WorkerReply, WorkerRequest } from './loaders.js';
 /** Rules per JSON piece: small enough that decoding one piece takes well under a millisecond. */
 const RULES_PER_PIECE = 200;
 
-const { dir, servingRevision } = workerData as WorkerRequest;
-const loaded = await loadPolicies(dir);
+const { dir, servingRevision, options } = workerData as WorkerRequest;
+const loaded = await loadPolicies(dir, options);
 let reply: WorkerReply;
 let transfer: ArrayBuffer[] = [];
 if (!loaded.ok) {

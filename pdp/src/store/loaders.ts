@@ -16,18 +16,19 @@ import { compile, compileSteps, type CompiledPolicySet } from '../engine/compile
 import type { CheckedPolicySet, Policy, RoleDefinition } from '../engine/types.js';
 import { deepFreeze } from '../common/objects.js';
 import { messageWithCauses } from '../common/errors.js';
-import { loadPolicies, type PolicyError } from '../policy/loader.js';
+import { loadPolicies, type LoadOptions, type PolicyError } from '../policy/loader.js';
 import { DATA_DIR } from '../policy/data.js';
 
 export type LoadOutcome = { kind: 'failure'; errors: PolicyError[] } | { kind: 'unchanged' } | { kind: 'loaded'; compiled: CompiledPolicySet };
 
 /** Loads and compiles `dir`; `unchanged` when its revision is `servingRevision`. Never throws. */
-export type LoadAndCompile = (dir: string, servingRevision: string | undefined) => Promise<LoadOutcome>;
+export type LoadAndCompile = (dir: string, servingRevision: string | undefined, options?: LoadOptions) => Promise<LoadOutcome>;
 
 /** What the worker is given. */
 export interface WorkerRequest {
   dir: string;
   servingRevision: string | undefined;
+  options?: LoadOptions;
 }
 
 /** The worker's one message (see load-worker.ts). */
@@ -64,8 +65,8 @@ export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
 export const IN_PROCESS_MAX_BYTES = 256 * 1024;
 
 /** The first load: in the process, in one go. */
-export const loadInProcess: LoadAndCompile = async (dir, servingRevision) => {
-  const loaded = await loadPolicies(dir);
+export const loadInProcess: LoadAndCompile = async (dir, servingRevision, options) => {
+  const loaded = await loadPolicies(dir, options);
   if (!loaded.ok) return { kind: 'failure', errors: loaded.errors };
   if (loaded.policySet.revision === servingRevision) return { kind: 'unchanged' };
   return { kind: 'loaded', compiled: compile(loaded.policySet) };
@@ -165,11 +166,11 @@ export interface WorkerLoaderOptions {
 /** Reloads: load and check in a worker thread, then decode and compile in slices. */
 export function createWorkerLoader(options: WorkerLoaderOptions = {}): LoadAndCompile {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
-  return async (dir, servingRevision) => {
+  return async (dir, servingRevision, loadOptions) => {
     const failure = (message: string): LoadOutcome => ({ kind: 'failure', errors: [{ file: '.', pointer: '', message }] });
     let reply: WorkerReply | undefined;
     try {
-      reply = await runWorker(options.entry ?? workerEntry(), { dir, servingRevision }, timeoutMs);
+      reply = await runWorker(options.entry ?? workerEntry(), { dir, servingRevision, ...(loadOptions ? { options: loadOptions } : {}) }, timeoutMs);
     } catch (err) {
       return failure(messageWithCauses(err));
     }

@@ -11,7 +11,7 @@ import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicySet } from '../engine/types.js';
 import type { PolicyError } from '../policy/check.js';
 import type { PdpMetrics } from '../observability/metrics.js';
-import { DATA_DIR } from '../policy/data.js';
+import { DATA_DIR, entityCounts } from '../policy/data.js';
 import { watchDirectory, type DirectoryWatch } from './watch.js';
 import { runInSlices, type LoadAndCompile } from './loaders.js';
 import { messageWithCauses } from '../common/errors.js';
@@ -28,6 +28,8 @@ export interface PolicyStoreOptions {
   now?: () => number;
   watch: boolean;
   debounceMs: number;
+  /** What GET /v1/policies names as the source (default: the directory `dir`). */
+  source?: Omit<PoliciesView['source'], 'fetchedAt'>;
 }
 
 export type ReloadResult =
@@ -122,6 +124,7 @@ export class PolicyStore {
   private loadedAt: string | null = null;
   private lastError: PoliciesView['lastError'] = null;
   private lastChange: PoliciesView['lastChange'] = null;
+  private fetchedAt: string | null = null;
   private view: PoliciesView | undefined;
   private running: Promise<ReloadResult> | undefined;
   private queued: Promise<ReloadResult> | undefined;
@@ -204,6 +207,7 @@ export class PolicyStore {
         this.current ? 'policy reload failed; the last good revision keeps serving' : 'policy load failed; no policy set is loaded',
       );
     } else {
+      this.fetchedAt = new Date(this.now()).toISOString();
       // An operator who saw the error line in the log must also see that it is over.
       const recovered = this.lastError !== null;
       this.lastError = null;
@@ -260,6 +264,8 @@ export class PolicyStore {
       roles: Object.keys(set?.roles ?? {}).sort(),
       lastError: this.lastError,
       lastChange: this.lastChange,
+      source: { ...(this.options.source ?? { type: 'directory', location: this.options.dir }), fetchedAt: this.fetchedAt },
+      data: entityCounts(set?.data),
     };
     return this.view;
   }

@@ -11,6 +11,8 @@ const LISTING: AdminPoliciesResponse = {
   roles: [],
   lastError: null,
   lastChange: null,
+  source: { type: 'directory', location: '/policies', fetchedAt: '2026-01-02T03:04:05.000Z' },
+  data: [],
 };
 
 describe('AdminPoliciesService', () => {
