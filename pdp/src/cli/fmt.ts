@@ -1,7 +1,7 @@
 import { chmod, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { formatPolicyError } from '../policy/format.js';
-import { formatFile, jsonFilesUnder } from '../policy/fmt.js';
+import { formatFile, jsonFilesUnder, unformattedFiles } from '../policy/fmt.js';
 import { flag, parse, UsageError } from './args.js';
 import type { CliIo } from './output.js';
 
@@ -65,4 +65,22 @@ export async function runFmt(argv: string[], io: CliIo): Promise<number> {
   if (check && changed > 0) io.err(s.red(`${plural(changed)} not formatted; run pdp fmt ${args.positionals.join(' ')}`));
   else if (!check && changed > 0) io.err(`${plural(changed)} formatted`);
   return broken > 0 || (check && changed > 0) ? 1 : 0;
+}
+
+/**
+ * `pdp check`'s hint: the files under a policy directory that are not in the one layout. A hint
+ * on stderr, never a failure: layout does not change what the PDP decides.
+ */
+export async function hintUnformatted(dir: string, io: CliIo): Promise<void> {
+  let files: string[];
+  try {
+    // A bundle file (not a directory) has no layout of its own to keep.
+    if (!(await stat(dir)).isDirectory()) return;
+    files = await unformattedFiles(dir);
+  } catch {
+    return;
+  }
+  if (files.length === 0) return;
+  const shown = files.slice(0, 5).join(', ');
+  io.err(io.errStyle.dim(`hint: ${files.length} file${files.length === 1 ? ' is' : 's are'} not formatted (${shown}${files.length > 5 ? ', …' : ''}); run pdp fmt ${dir}`));
 }

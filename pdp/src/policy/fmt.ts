@@ -12,7 +12,7 @@
  * space, a bidi override) is written as its \u escape, so a reviewer sees it in the diff.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { isObject } from '../common/objects.js';
 import { DATA_DIR, MAX_DATA_FILE_BYTES } from './data.js';
 import { parseJson, type JsonIssue } from './json.js';
@@ -182,6 +182,14 @@ function ordered(node: Node, scope: Scope | undefined): Node {
   return { kind: 'object', entries };
 }
 
+/**
+ * An object of this many keys in an array always takes lines of its own: a rule or a test case,
+ * however short, then reads (and diffs) one key per line.
+ */
+export const EXPANDED_ARRAY_OBJECT_KEYS = 3;
+
+const own = (item: Node): boolean => item.kind === 'object' && item.entries.length >= EXPANDED_ARRAY_OBJECT_KEYS;
+
 /** The value on one line, or null as soon as it would take more than `budget` columns. */
 function oneLine(node: Node, budget: number): string | null {
   if (node.kind === 'scalar') return node.raw.length <= budget ? node.raw : null;
@@ -189,6 +197,7 @@ function oneLine(node: Node, budget: number): string | null {
   const [open, close] = node.kind === 'array' ? ['[', ']'] : ['{ ', ' }'];
   const items = node.kind === 'array' ? node.items.map((value) => ({ prefix: '', value })) : node.entries.map((e) => ({ prefix: `${e.rawKey}: `, value: e.value }));
   if (items.length === 0) return node.kind === 'array' ? '[]' : '{}';
+  if (node.kind === 'array' && node.items.some(own)) return null;
   let used = open.length + close.length;
   for (const { prefix, value } of items) {
     used += prefix.length + (parts.length > 0 ? 2 : 0);
@@ -200,9 +209,9 @@ function oneLine(node: Node, budget: number): string | null {
   return used <= budget ? `${open}${parts.join(', ')}${close}` : null;
 }
 
-/** `used`: the columns the line already holds before the value, plus its trailing comma. */
-function layout(node: Node, indent: string, used: number, root: boolean): string {
-  if (!root) {
+/** `used`: the columns the line already holds before the value, plus its trailing comma. `expand`: never on one line. */
+function layout(node: Node, indent: string, used: number, expand: boolean): string {
+  if (!expand) {
     const line = oneLine(node, LINE_WIDTH - used);
     if (line !== null) return line;
   }
@@ -210,7 +219,7 @@ function layout(node: Node, indent: string, used: number, root: boolean): string
   const inner = `${indent}  `;
   if (node.kind === 'array') {
     if (node.items.length === 0) return '[]';
-    const lines = node.items.map((item, k) => `${inner}${layout(item, inner, inner.length + (k < node.items.length - 1 ? 1 : 0), false)}`);
+    const lines = node.items.map((item, k) => `${inner}${layout(item, inner, inner.length + (k < node.items.length - 1 ? 1 : 0), own(item))}`);
     return `[\n${lines.join(',\n')}\n${indent}]`;
   }
   if (node.entries.length === 0) return '{}';
@@ -277,10 +286,17 @@ export async function formatFile(file: string): Promise<FileFormat> {
   return result.ok ? { file, kind, text: read.text, formatted: result.text } : { file, errors: result.issues };
 }
 
-/** The files under `dir` whose text is not the canonical layout (files that do not parse are not counted: `pdp check` reports those). */
+/**
+ * The files of the policy directory `dir` (its `*.json`, `data/*.json`, `tests/*.json`) whose
+ * text is not the canonical layout. Files that do not parse are not counted: the loader reports those.
+ */
 export async function unformattedFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const file of await jsonFilesUnder(dir)) {
+  const read = (await jsonFilesUnder(dir)).filter((file) => {
+    const parts = relative(dir, file).split(sep);
+    return parts.length === 1 || (parts.length === 2 && (parts[0] === DATA_DIR || parts[0] === TESTS_DIR));
+  });
+  for (const file of read) {
     const result = await formatFile(file);
     if ('formatted' in result && result.formatted !== result.text) out.push(file);
   }
