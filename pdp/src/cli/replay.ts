@@ -25,7 +25,7 @@ function printChanges(io: CliIo, title: string, changes: ReplayChanges, paint: (
   column(changes.byRequest);
   io.out('    examples:');
   for (const e of changes.examples) {
-    io.out(`      line ${e.line}${e.decisionId === undefined ? '' : ` (${e.decisionId})`}: ${e.subject} ${e.action} ${e.resource}`);
+    io.out(`      line ${e.line}${e.decisionId === undefined ? '' : ` (${e.decisionId})`}: ${e.subject} ${e.resource} ${e.action}`);
     io.out(`        recorded:  ${decided(e.recorded)}`);
     io.out(`        candidate: ${paint(decided(e.candidate))}`);
   }

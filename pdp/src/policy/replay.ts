@@ -14,7 +14,7 @@ import { isObject } from '../common/objects.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import { decide } from '../engine/decide.js';
 import type { DecisionReason, DecisionRequest, Effect } from '../engine/types.js';
-import { checkRequest } from './request.js';
+import { checkRequest, TOKEN_NEEDS_SERVER } from './request.js';
 
 /** What pino's redaction writes in place of a censored value (the PDP's logger's `censor`). */
 export const REDACTED = '[redacted]';
@@ -162,9 +162,13 @@ export async function replayLog(lines: AsyncIterable<string> | Iterable<string>,
       continue;
     }
     const errors = checkRequest(input);
-    if (errors.length > 0 || !isObject(input) || !isObject(input.subject)) {
-      const first = errors[0];
-      skip('invalid_input', lineNo, decisionId, first === undefined ? 'the input has no subject' : `invalid input: ${first.pointer} ${first.detail}`);
+    const first = errors[0];
+    if (first !== undefined) {
+      skip('invalid_input', lineNo, decisionId, `invalid input: ${first.pointer} ${first.detail}`);
+      continue;
+    }
+    if (!isObject(input) || !isObject(input.subject)) {
+      skip('invalid_input', lineNo, decisionId, `invalid input: /token ${TOKEN_NEEDS_SERVER}`);
       continue;
     }
     const { subject, resource, action, actionProperties, context } = input as unknown as DecisionRequest;
