@@ -57,6 +57,9 @@ export async function rerunOnChange(dir: string, run: () => Promise<number>, io:
       if (running !== null) again = true;
       else running = loop();
     };
+    // The directory watch neither keeps a process alive (the server's sockets do that for
+    // `pdp serve`) nor should it; here nothing else would, so this timer does until the stop.
+    const alive = setInterval(() => {}, 1 << 30);
     const watch = watchDirectory(dir, {
       debounceMs: options.debounceMs ?? WATCH_DEBOUNCE_MS,
       onChange,
@@ -67,6 +70,7 @@ export async function rerunOnChange(dir: string, run: () => Promise<number>, io:
       'abort',
       () => {
         watch.close();
+        clearInterval(alive);
         own?.dispose();
         void (running ?? Promise.resolve()).then(() => resolve(last));
       },
