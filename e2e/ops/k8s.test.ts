@@ -2,7 +2,7 @@
 // listens on, variables it reads, and the policies it serves.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from 'pdp';
+import { loadConfig } from '@oracle-ai/pdp';
 import { SERVICES, envNamesIn, exists, policyFiles, yamlDocuments, yamlFile } from './repo.js';
 
 interface Probe {
