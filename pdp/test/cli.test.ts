@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -338,4 +338,49 @@ describe('pdp fmt and pdp replay (built)', () => {
     const r = await pdp(['fmt', '--check', POLICIES]);
     expect(r).toMatchObject({ code: 0, stdout: '' });
   });
+});
+
+describe('the package outside this repository', () => {
+  const REPO = fileURLToPath(new URL('../../', import.meta.url));
+  const run = (command: string, args: string[], cwd: string): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(command, args, { cwd, timeout: 120_000, env: { ...process.env, NO_COLOR: '' } }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      });
+    });
+
+  it('npm pack, install the tarballs in another directory, and `npx @oracle-ai/pdp test policies` works there, $schema paths included', async () => {
+    const project = join(work, 'policy-repo');
+    const packs = join(work, 'packs');
+    await cp(POLICIES, join(project, 'policies'), { recursive: true });
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'policy-repo', private: true }));
+    await mkdir(packs);
+    // The contract is a workspace package of its own (private): its tarball is installed beside pdp's.
+    const packed = await run('npm', ['pack', '-w', 'contract', '-w', 'pdp', '--pack-destination', packs, '--json'], REPO);
+    expect(packed.code, packed.stderr).toBe(0);
+    const tarballs = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(packs, p.filename));
+    const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], project);
+    expect(installed.code, installed.stderr).toBe(0);
+
+    // The documented $schema form for a policy repository: a path into the installed package.
+    const files = (await readdir(join(project, 'policies'), { recursive: true })).filter((f) => f.endsWith('.json')).map((f) => join(project, 'policies', f));
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      const rewritten = text.replace(/"\$schema": "(?:\.\.\/)+pdp\/schemas\/([a-z-]+\.schema\.json)"/, (_m, name: string) => {
+        const up = file.includes(`${join('policies', 'tests')}`) ? '../../' : '../';
+        return `"$schema": "${up}node_modules/@oracle-ai/pdp/schemas/${name}"`;
+      });
+      await writeFile(file, rewritten);
+      const schema = /"\$schema": "([^"]+)"/.exec(rewritten)?.[1];
+      if (schema === undefined) continue;
+      expect(schema).toContain('node_modules/@oracle-ai/pdp/schemas/');
+      expect(existsSync(join(file, '..', schema)), `${file}: ${schema}`).toBe(true);
+    }
+    const tested = await run('npx', ['--offline', '@oracle-ai/pdp', 'test', 'policies', '--min-coverage', '100'], project);
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toContain('rule coverage: 4/4 (100%)');
+    const checked = await run('npx', ['--offline', 'pdp', 'check', 'policies'], project);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect((await run('npx', ['--offline', 'pdp', 'fmt', '--check', 'policies'], project)).code).toBe(0);
+  }, 180_000);
 });
