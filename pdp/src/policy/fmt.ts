@@ -3,7 +3,8 @@
  * lists its `properties` (so the order is written once, in pdp/schemas), keys a schema does not
  * list and free-form maps (attributes, claims, conditions, data files) in the author's order,
  * arrays and rules in theirs; two-space indentation, a value on one line when it fits in
- * {@link LINE_WIDTH} columns, a final newline.
+ * {@link LINE_WIDTH} columns (an object of {@link EXPANDED_ARRAY_OBJECT_KEYS} keys or more in an
+ * array never is), the document itself across lines, a final newline.
  *
  * Only whitespace and key order change: every string and number keeps the characters it was
  * written with, so a value the PDP reads cannot change (a 20-digit id stays as written rather
