@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from 'pdp';
+import { loadConfig } from '@oracle-ai/pdp';
 import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, read, stages, yamlFile, type ServiceName } from './repo.js';
 
 interface ComposeService {

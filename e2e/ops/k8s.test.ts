@@ -5,7 +5,7 @@ import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { loadConfig } from 'pdp';
+import { loadConfig } from '@oracle-ai/pdp';
 import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, policyFiles, stages, yamlDocuments, yamlFile } from './repo.js';
 
 const KUBECTL = '/usr/bin/kubectl';

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startPdpServer, type PdpServer } from 'pdp';
+import { startPdpServer, type PdpServer } from '@oracle-ai/pdp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PdpClient, PdpClientError } from '../src/index.js';
 

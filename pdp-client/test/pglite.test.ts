@@ -7,7 +7,7 @@
  */
 import { PGlite } from '@electric-sql/pglite';
 import fc from 'fast-check';
-import { checkPolicySources, compile, decide, plan, type Policy } from 'pdp';
+import { checkPolicySources, compile, decide, plan, type Policy } from '@oracle-ai/pdp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planToPredicate, planToSql, type SqlOptions } from '../src/index.js';
 

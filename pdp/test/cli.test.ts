@@ -3,8 +3,8 @@
  * `npm run build -w pdp`): exit codes, output format, no colour when not on a TTY.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -257,4 +257,131 @@ describe('pdp eval', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('c.json:/extra');
   });
+});
+
+describe('pdp test --min-coverage and coverage per policy', () => {
+  async function withoutAnalyticsTests(name: string): Promise<string> {
+    const dir = await copyOfPolicies(name);
+    await rm(join(dir, 'tests', 'analytics.json'));
+    return dir;
+  }
+
+  it('prints coverage per policy, and exits 1 below the minimum, saying the figure', async () => {
+    const dir = await withoutAnalyticsTests('coverage');
+    const r = await pdp(['test', dir, '--min-coverage', '80']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/rule coverage: 3\/4 \(75%\)\n\s+admin\s+1\/1 \(100%\)\n\s+analytics\s+0\/1 \(0%\)\n\s+chat\s+2\/2 \(100%\)\n/);
+    expect(r.stdout).toContain('0 failed');
+    expect(r.stderr).toContain('rule coverage 75% is below the minimum of 80%');
+  });
+
+  it('passes at or above the minimum; --json carries the minimum and the figures per policy', async () => {
+    const dir = await withoutAnalyticsTests('coverage-json');
+    expect((await pdp(['test', dir, '--min-coverage', '75%'])).code).toBe(0);
+    const r = await pdp(['test', dir, '--json', '--min-coverage', '75.1']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ ok: false, failed: 0, minCoverage: 75.1, coverage: { percent: 75 } });
+    expect(report.coverage.byPolicy).toEqual([
+      { policy: 'admin', rules: 1, exercised: 1, percent: 100, unexercised: [] },
+      { policy: 'analytics', rules: 1, exercised: 0, percent: 0, unexercised: ['analytics/signed-in-users-may-read'] },
+      { policy: 'chat', rules: 2, exercised: 2, percent: 100, unexercised: [] },
+    ]);
+  });
+
+  it.each([['abc'], ['101'], ['-1'], ['']])('refuses --min-coverage %j as a usage error', async (value) => {
+    const r = await pdp(['test', POLICIES, `--min-coverage=${value}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--min-coverage must be a percentage from 0 to 100');
+  });
+});
+
+describe('pdp test --watch', () => {
+  it('runs again when a test file changes, and stops on SIGINT with the last run’s exit code', async () => {
+    const dir = await copyOfPolicies('watch');
+    const child = spawn(process.execPath, [PDP, 'test', dir, '--watch'], { env: { ...process.env, NO_COLOR: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const until = async (check: () => boolean, what: string): Promise<void> => {
+      for (let waited = 0; !check(); waited += 25) {
+        if (waited > 10_000) throw new Error(`timed out waiting for ${what}; stdout: ${stdout}; stderr: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    try {
+      await until(() => stderr.includes('watching'), 'the first run');
+      expect(stdout).toMatch(/\d+ passed, 0 failed/);
+      // Several writes in a burst: debounced into one run.
+      const wrong = { cases: [{ name: 'wrong', input: alice, expect: { allow: false } }] };
+      for (let i = 0; i < 3; i++) writeFileSync(join(dir, 'tests', 'wrong.json'), JSON.stringify(wrong));
+      await until(() => stdout.includes('1 failed'), 'the run after the change');
+      await new Promise((r) => setTimeout(r, 600));
+      expect(stderr.match(/running again/g)).toHaveLength(1);
+      child.kill('SIGINT');
+      expect(await exited).toBe(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('pdp fmt and pdp replay (built)', () => {
+  it.each([[['fmt', '--help']], [['replay', '-h']]])('prints help with %j', async (args) => {
+    const r = await pdp(args);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('fmt DIR|FILE... [--check]');
+    expect(r.stdout).toContain('replay --policies DIR --log FILE|-');
+  });
+  it('fmt --check passes the demo policies', async () => {
+    const r = await pdp(['fmt', '--check', POLICIES]);
+    expect(r).toMatchObject({ code: 0, stdout: '' });
+  });
+});
+
+describe('the package outside this repository', () => {
+  const REPO = fileURLToPath(new URL('../../', import.meta.url));
+  const run = (command: string, args: string[], cwd: string): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(command, args, { cwd, timeout: 120_000, env: { ...process.env, NO_COLOR: '' } }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      });
+    });
+
+  it('npm pack, install the tarballs in another directory, and `npx @oracle-ai/pdp test policies` works there, $schema paths included', async () => {
+    const project = join(work, 'policy-repo');
+    const packs = join(work, 'packs');
+    await cp(POLICIES, join(project, 'policies'), { recursive: true });
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'policy-repo', private: true }));
+    await mkdir(packs);
+    // The contract is a workspace package of its own (private): its tarball is installed beside pdp's.
+    const packed = await run('npm', ['pack', '-w', 'contract', '-w', 'pdp', '--pack-destination', packs, '--json'], REPO);
+    expect(packed.code, packed.stderr).toBe(0);
+    const tarballs = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(packs, p.filename));
+    const installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], project);
+    expect(installed.code, installed.stderr).toBe(0);
+
+    // The documented $schema form for a policy repository: a path into the installed package.
+    const files = (await readdir(join(project, 'policies'), { recursive: true })).filter((f) => f.endsWith('.json')).map((f) => join(project, 'policies', f));
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      const rewritten = text.replace(/"\$schema": "(?:\.\.\/)+pdp\/schemas\/([a-z-]+\.schema\.json)"/, (_m, name: string) => {
+        const up = file.includes(`${join('policies', 'tests')}`) ? '../../' : '../';
+        return `"$schema": "${up}node_modules/@oracle-ai/pdp/schemas/${name}"`;
+      });
+      await writeFile(file, rewritten);
+      const schema = /"\$schema": "([^"]+)"/.exec(rewritten)?.[1];
+      if (schema === undefined) continue;
+      expect(schema).toContain('node_modules/@oracle-ai/pdp/schemas/');
+      expect(existsSync(join(file, '..', schema)), `${file}: ${schema}`).toBe(true);
+    }
+    const tested = await run('npx', ['--offline', '@oracle-ai/pdp', 'test', 'policies', '--min-coverage', '100'], project);
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toContain('rule coverage: 4/4 (100%)');
+    const checked = await run('npx', ['--offline', 'pdp', 'check', 'policies'], project);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect((await run('npx', ['--offline', 'pdp', 'fmt', '--check', 'policies'], project)).code).toBe(0);
+  }, 180_000);
 });

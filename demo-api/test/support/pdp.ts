@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { startPdpServer, type PdpServer } from 'pdp';
+import { startPdpServer, type PdpServer } from '@oracle-ai/pdp';
 
 export const POLICIES_DIR = fileURLToPath(new URL('../../../policies', import.meta.url));
 

@@ -2,6 +2,7 @@ import { compile } from '../engine/compile.js';
 import { formatPolicyError, namingDir } from '../policy/format.js';
 import { loadPolicies } from '../policy/loader.js';
 import { flag, parse, str, UsageError } from './args.js';
+import { hintUnformatted } from './fmt.js';
 import type { CliIo } from './output.js';
 
 /** `pdp check DIR [--json]`: 0 when the set is valid, 1 with one line per error. */
@@ -11,6 +12,7 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
   const json = flag(args, 'json');
   if (dir === undefined) throw new UsageError('check needs a policy directory: pdp check DIR');
   const result = await loadPolicies(dir);
+  if (!json) await hintUnformatted(dir, io);
   if (!result.ok) {
     if (json) io.out(JSON.stringify({ ok: false, errors: result.errors }, null, 2));
     else for (const error of result.errors) io.out(formatPolicyError(namingDir(error, dir)));

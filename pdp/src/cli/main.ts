@@ -8,6 +8,8 @@ import { packageVersion } from '../common/version.js';
 import { runBuild } from './build.js';
 import { runCheck } from './check.js';
 import { runEval } from './eval.js';
+import { runFmt } from './fmt.js';
+import { runReplay } from './replay.js';
 import { UsageError } from './args.js';
 import { COLOUR, PLAIN, type CliIo } from './output.js';
 import { runTest } from './test.js';
@@ -45,7 +47,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   try {
     // `pdp test --help` asks for help: answer it rather than call it an unknown option (serve has its own).
     const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
-    if ((command === 'check' || command === 'test' || command === 'eval' || command === 'build') && options.some((a) => a === '--help' || a === '-h')) {
+    if (['check', 'test', 'eval', 'build', 'fmt', 'replay'].includes(command ?? '') && options.some((a) => a === '--help' || a === '-h')) {
       io.out(USAGE);
       return 0;
     }
@@ -58,6 +60,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runEval(rest, io);
       case 'build':
         return await runBuild(rest, io);
+      case 'fmt':
+        return await runFmt(rest, io);
+      case 'replay':
+        return await runReplay(rest, io);
       case 'serve': {
         // Loaded only when asked for: the server's dependencies stay out of check/test/eval.
         const { runServe } = await import('./serve.js');

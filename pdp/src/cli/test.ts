@@ -8,6 +8,7 @@ import { schemaEnforceOption, schemaErrorsOf } from './schema-check.js';
 import type { SchemaEnforceMode } from '../policy/request-attributes.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { PolicyTestFile } from '../policy/testing.js';
+import { rerunOnChange, type WatchOptions } from './watch.js';
 
 /** Exit codes of `pdp test`, distinct so CI can tell a broken policy set from a failing case. */
 export const TEST_EXIT = { pass: 0, fail: 1, invalid: 2 } as const;
@@ -48,6 +49,13 @@ function printReport(io: CliIo, report: PolicyTestReport, revision: string): voi
   const cov = report.coverage;
   const coverage = `rule coverage: ${cov.exercised}/${cov.rules} (${cov.percent}%)`;
   io.out(cov.unexercised.length === 0 ? s.green(coverage) : s.yellow(coverage));
+  if (cov.byPolicy.length > 1) {
+    const width = Math.max(...cov.byPolicy.map((p) => p.policy.length));
+    for (const p of cov.byPolicy) {
+      const line = `  ${p.policy.padEnd(width)}  ${p.exercised}/${p.rules} (${p.percent}%)`;
+      io.out(p.unexercised.length === 0 ? line : s.yellow(line));
+    }
+  }
   if (cov.unexercised.length > 0) {
     io.out('rules no case exercised:');
     for (const rule of cov.unexercised) io.out(`  ${s.yellow(rule)}`);
@@ -79,12 +87,30 @@ function checkInputs(report: PolicyTestReport, compiled: CompiledPolicySet, file
   return { ...report, cases, failed, passed: report.total - failed };
 }
 
-/** `pdp test DIR [--json] [--schema-enforce MODE]`: 0 all pass, 1 a case failed, 2 invalid policies or test files. */
-export async function runTest(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv, { json: { type: 'boolean' }, policies: { type: 'string' }, 'schema-enforce': { type: 'string' } }, { min: 0, max: 1 });
+/** `--min-coverage PCT`: a number from 0 to 100. */
+function minCoverageOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const pct = Number(value.endsWith('%') ? value.slice(0, -1) : value);
+  if (value.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100) throw new UsageError(`--min-coverage must be a percentage from 0 to 100, not "${value}"`);
+  return pct;
+}
+
+/**
+ * `pdp test DIR [--json] [--schema-enforce MODE] [--min-coverage PCT] [--watch]`: 0 all pass, 1 a
+ * case failed or rule coverage is below PCT, 2 invalid policies or test files. With --watch it runs
+ * again on every change until stopped (`watch.signal`, else Ctrl-C), and exits with the last run's code.
+ */
+export async function runTest(argv: string[], io: CliIo, watch: WatchOptions = {}): Promise<number> {
+  const args = parse(
+    argv,
+    { json: { type: 'boolean' }, policies: { type: 'string' }, 'schema-enforce': { type: 'string' }, 'min-coverage': { type: 'string' }, watch: { type: 'boolean' } },
+    { min: 0, max: 1 },
+  );
   const enforce = schemaEnforceOption(args, 'reject');
   const dir = args.positionals[0] ?? str(args, 'policies');
   if (dir === undefined) throw new UsageError('test needs a policy directory: pdp test DIR');
+  const minCoverage = minCoverageOf(str(args, 'min-coverage'));
+  if (flag(args, 'watch')) return rerunOnChange(dir, () => runTest(argv.filter((a) => a !== '--watch'), io), io, watch);
   const json = flag(args, 'json');
 
   const loaded = await loadPolicies(dir);
@@ -94,10 +120,12 @@ export async function runTest(argv: string[], io: CliIo): Promise<number> {
 
   const compiled = compile(loaded.policySet);
   const report = checkInputs(runPolicyTests(compiled, tests.files), compiled, tests.files, enforce);
+  const covered = minCoverage === undefined || report.coverage.percent >= minCoverage;
   if (json) {
-    io.out(JSON.stringify({ ok: report.failed === 0, revision: compiled.revision, ...report }, null, 2));
+    io.out(JSON.stringify({ ok: report.failed === 0 && covered, revision: compiled.revision, ...(minCoverage === undefined ? {} : { minCoverage }), ...report }, null, 2));
   } else {
     printReport(io, report, compiled.revision);
   }
-  return report.failed === 0 ? TEST_EXIT.pass : TEST_EXIT.fail;
+  if (!covered) io.err(io.errStyle.red(`rule coverage ${report.coverage.percent}% is below the minimum of ${minCoverage}%`));
+  return report.failed === 0 && covered ? TEST_EXIT.pass : TEST_EXIT.fail;
 }

@@ -58,14 +58,25 @@ export interface PolicyTestReport {
   failed: number;
   total: number;
   cases: CaseResult[];
-  coverage: {
-    rules: number;
-    exercised: number;
-    /** 0–100, one decimal. */
-    percent: number;
-    /** `<policy>/<rule>` of each rule that applied in no case, in policy-set order. */
-    unexercised: string[];
+  coverage: RuleCoverage & {
+    /** The same figures for each policy, in policy-set order. */
+    byPolicy: (RuleCoverage & { policy: string })[];
   };
+}
+
+export interface RuleCoverage {
+  rules: number;
+  exercised: number;
+  /** 0–100, one decimal, rounded down (so 99.96% never reads as 100%). */
+  percent: number;
+  /** `<policy>/<rule>` of each rule that applied in no case, in policy-set order. */
+  unexercised: string[];
+}
+
+function coverageOf(all: readonly string[], applied: ReadonlySet<string>): RuleCoverage {
+  const unexercised = all.filter((k) => !applied.has(k));
+  const exercised = all.length - unexercised.length;
+  return { rules: all.length, exercised, percent: all.length === 0 ? 100 : Math.floor((exercised / all.length) * 1000) / 10, unexercised };
 }
 
 const ruleKey = (policy: string, rule: string): string => `${policy}/${rule}`;
@@ -181,21 +192,14 @@ export function runPolicyTests(compiled: CompiledPolicySet, files: readonly Poli
       cases.push({ file, index, name: c.name, pass: mismatches.length === 0, mismatches, expected: c.expect, actual });
     });
   }
-  const all: string[] = [];
-  for (const p of compiled.policySet.policies) for (const r of p.rules) all.push(ruleKey(p.id, r.id));
-  const unexercised = all.filter((k) => !applied.has(k));
-  const exercised = all.length - unexercised.length;
+  const byPolicy = compiled.policySet.policies.map((p) => ({ policy: p.id, ...coverageOf(p.rules.map((r) => ruleKey(p.id, r.id)), applied) }));
+  const all = compiled.policySet.policies.flatMap((p) => p.rules.map((r) => ruleKey(p.id, r.id)));
   const passed = cases.filter((c) => c.pass).length;
   return {
     passed,
     failed: cases.length - passed,
     total: cases.length,
     cases,
-    coverage: {
-      rules: all.length,
-      exercised,
-      percent: all.length === 0 ? 100 : Math.floor((exercised / all.length) * 1000) / 10,
-      unexercised,
-    },
+    coverage: { ...coverageOf(all, applied), byPolicy },
   };
 }
