@@ -1,5 +1,6 @@
 import { DatePipe } from '@angular/common';
 import { Component, inject } from '@angular/core';
+import { statusWhile } from '../../core/status.service';
 import { AdminPoliciesService } from './admin-policies.service';
 
 @Component({
@@ -10,4 +11,8 @@ import { AdminPoliciesService } from './admin-policies.service';
 })
 export class Admin {
   protected readonly admin = inject(AdminPoliciesService);
+
+  constructor() {
+    statusWhile(this.admin.loading, 'Loading policies…');
+  }
 }

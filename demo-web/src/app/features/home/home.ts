@@ -4,6 +4,7 @@ import { AuthService } from '../../core/auth.service';
 import { failureMessage } from '../../core/errors';
 import { MeService } from '../../core/me.service';
 import { describeProblem, problemOf } from '../../core/problem';
+import { statusWhile } from '../../core/status.service';
 import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
 
 interface DemoUser {
@@ -31,12 +32,14 @@ export class Home {
   ];
 
   constructor() {
+    statusWhile(() => this.auth.signedIn() && this.me() === null && this.error() === null, 'Loading your permissions…');
     if (this.auth.signedIn()) {
       this.#meService.ensure().catch((error: unknown) => this.error.set(failureMessage(error)));
     }
   }
 
   protected signIn(): void {
+    if (this.auth.leaving()) return;
     this.error.set(null);
     this.auth.login('/').catch((error: unknown) => {
       this.error.set(`Could not start sign-in. ${describeProblem(problemOf(error))}`);
