@@ -17,6 +17,8 @@ export interface MeResponse {
   readonly permissions: Permissions;
   /** The policy revision that decided; null when the PDP did not say. */
   readonly revision: string | null;
+  /** The PDP's decision id for each page, to quote when asking for access to a refused one. */
+  readonly decisionIds: Readonly<Record<PageName, string>>;
 }
 
 /** `GET /api/authorize`: where to send the browser to sign in. */
@@ -79,7 +81,7 @@ export type AdminPoliciesResponse = PoliciesView;
 
 /**
  * demo-api's RFC 9457 problem: `code` is stable; a 403 adds what was refused (`resource`,
- * `action`) and the PDP's `decisionId`; a 400 for a bad body adds `errors`; a refused sign-in
+ * `action`), the PDP's `decisionId` and `revision`; a 400 for a bad body adds `errors`; a refused sign-in
  * adds the IdP's `idp_error` (code_rejected, idp_bad_response) or the failed check's `reason` (id_token_invalid).
  */
 export interface ApiProblem {
@@ -89,6 +91,8 @@ export interface ApiProblem {
   readonly code: string;
   readonly detail: string;
   readonly decisionId?: string;
+  /** With `decisionId`: the policy revision that refused. */
+  readonly revision?: string;
   readonly resource?: string;
   readonly action?: string;
   readonly errors?: readonly FieldError[];
