@@ -1,6 +1,6 @@
 /** What demo-api answers, as demo-web reads it (the routes are listed in demo-api/README.md). */
 import type { PageName } from './pages.js';
-import type { FieldError, PoliciesView } from './pdp.js';
+import type { DecisionResponse, FieldError, PoliciesView } from './pdp.js';
 
 /** For each page, whether the PDP allows its resource and action to this user. */
 export type Permissions = Readonly<Record<PageName, boolean>>;
@@ -78,6 +78,17 @@ export interface AnalyticsResponse {
 
 /** `GET /api/admin/policies`: the PDP's `/v1/policies`, passed through. */
 export type AdminPoliciesResponse = PoliciesView;
+
+/** The body of `POST /api/admin/playground` (admins only): a decision request about anyone. */
+export interface PlaygroundRequest {
+  readonly subject: { readonly id: string; readonly groups: readonly string[]; readonly claims?: Readonly<Record<string, unknown>> };
+  readonly resource: { readonly type: string; readonly id?: string; readonly attributes?: Readonly<Record<string, unknown>> };
+  readonly action: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** The answer to `POST /api/admin/playground`: the PDP's decision with its `explain` trace. */
+export type PlaygroundResponse = DecisionResponse & { readonly explain: NonNullable<DecisionResponse['explain']> };
 
 /**
  * demo-api's RFC 9457 problem: `code` is stable; a 403 adds what was refused (`resource`,

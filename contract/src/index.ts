@@ -1,4 +1,10 @@
 export type {
+  AttributeSchemaView,
+  AttributeSetView,
+  AttributeView,
+  SubjectMatcherView,
+} from './pdp.js';
+export type {
   BatchResponse,
   DataRead,
   DecisionExplain,
@@ -30,6 +36,8 @@ export {
   type MeResponse,
   type MeUser,
   type Permissions,
+  type PlaygroundRequest,
+  type PlaygroundResponse,
   type TokenRequest,
   type TokenResponse,
 } from './demo-api.js';

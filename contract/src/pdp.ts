@@ -76,6 +76,42 @@ export interface PolicyRuleSummary {
   id: string;
   effect: Effect;
   actions: readonly string[];
+  description?: string;
+  /** Who the rule is for, as the policy writes it. */
+  subject?: SubjectMatcherView;
+  /** The rule's json-logic condition, as the policy writes it. */
+  when?: unknown;
+}
+
+/** A rule's `subject`: groups and roles, any of or all of. */
+export interface SubjectMatcherView {
+  groups?: { anyOf?: readonly string[]; allOf?: readonly string[] };
+  roles?: { anyOf?: readonly string[]; allOf?: readonly string[] };
+}
+
+/** One declared attribute of schema.json (pdp/schemas/attribute-schema.schema.json has the whole language). */
+export interface AttributeView {
+  type: string;
+  description?: string;
+  enum?: readonly (string | number | boolean)[];
+  items?: AttributeView;
+  properties?: Readonly<Record<string, AttributeView>>;
+}
+
+/** The declared attributes of one part of a request. */
+export interface AttributeSetView {
+  description?: string;
+  attributes?: Readonly<Record<string, AttributeView>>;
+  additionalAttributes?: boolean;
+}
+
+/** The policy set's schema.json: what policies may read and requests may carry. */
+export interface AttributeSchemaView {
+  description?: string;
+  resources: Readonly<Record<string, AttributeSetView>>;
+  claims: AttributeSetView;
+  context?: AttributeSetView;
+  actionProperties?: AttributeSetView;
 }
 
 export interface PolicySummary {
@@ -107,6 +143,8 @@ export interface PoliciesView {
    * first one. A rule whose id stayed but whose content changed is in neither list.
    */
   lastChange: null | PolicyChange;
+  /** The set's schema.json, when it has one. */
+  schema?: AttributeSchemaView;
 }
 
 /** Ids of policies and of rules (`policy/rule`). */

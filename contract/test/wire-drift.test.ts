@@ -74,9 +74,10 @@ const policiesKeys = {
   roles: 'required',
   lastError: 'required|null',
   lastChange: 'required|null',
+  schema: 'optional',
 } as const satisfies KeyTable<PoliciesView>;
 const policyKeys = { id: 'required', resource: 'required', description: 'optional', file: 'required', rules: 'required' } as const satisfies KeyTable<PolicySummary>;
-const ruleKeys = { id: 'required', effect: 'required', actions: 'required' } as const satisfies KeyTable<PolicyRuleSummary>;
+const ruleKeys = { id: 'required', effect: 'required', actions: 'required', description: 'optional', subject: 'optional', when: 'optional' } as const satisfies KeyTable<PolicyRuleSummary>;
 const lastErrorKeys = { at: 'required', errors: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastError']>>;
 const lastChangeKeys = {
   at: 'required',
@@ -178,10 +179,11 @@ const loaded: PoliciesView = {
   revision: 'sha256:0123',
   loadedAt: '2026-01-02T03:04:05.000Z',
   policies: [
-    { id: 'chat', resource: 'chat', description: 'who may chat', file: 'chat.json', rules: [{ id: 'members-may-chat', effect: 'allow', actions: ['read', 'write'] }] },
+    { id: 'chat', resource: 'chat', description: 'who may chat', file: 'chat.json', rules: [{ id: 'members-may-chat', effect: 'allow', actions: ['read', 'write'], description: 'members', subject: { roles: { anyOf: ['member'] } }, when: { '==': [{ var: 'subject.claims.status' }, 'active'] } }] },
     { id: 'admin', resource: 'admin', file: 'admin.json', rules: [] },
   ],
   roles: ['member'],
+  schema: { resources: { chat: { description: 'The chat.' } }, claims: { attributes: { status: { type: 'string', enum: ['active'] } } } },
   lastError: { at: '2026-01-02T03:05:00.000Z', errors: [{ file: 'bad.json', pointer: '/rules/0', message: 'must have id' }] },
   lastChange: {
     at: '2026-01-02T03:04:05.000Z',

@@ -208,9 +208,17 @@ export class PolicyStore {
         resource: p.resource,
         ...(p.description !== undefined ? { description: p.description } : {}),
         file: rel(set?.sources?.[p.id] ?? ''),
-        rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, actions: [...r.actions] })),
+        rules: p.rules.map((r) => ({
+          id: r.id,
+          effect: r.effect,
+          actions: [...r.actions],
+          ...(r.description !== undefined ? { description: r.description } : {}),
+          ...(r.subject !== undefined ? { subject: r.subject } : {}),
+          ...(r.when !== undefined ? { when: r.when } : {}),
+        })),
       })),
       roles: Object.keys(set?.roles ?? {}).sort(),
+      ...(set?.schema !== undefined ? { schema: set.schema } : {}),
       lastError: this.lastError,
       lastChange: this.lastChange,
     };
