@@ -2,6 +2,7 @@ export type {
   AttributeSchemaView,
   AttributeSetView,
   AttributeView,
+  ConditionView,
   SubjectMatcherView,
 } from './pdp.js';
 export type {

@@ -80,8 +80,11 @@ export interface PolicyRuleSummary {
   /** Who the rule is for, as the policy writes it. */
   subject?: SubjectMatcherView;
   /** The rule's json-logic condition, as the policy writes it. */
-  when?: unknown;
+  when?: ConditionView;
 }
+
+/** A json-logic expression (an operation object, or a literal). */
+export type ConditionView = string | number | boolean | readonly unknown[] | { readonly [operator: string]: unknown };
 
 /** A rule's `subject`: groups and roles, any of or all of. */
 export interface SubjectMatcherView {
