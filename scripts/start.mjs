@@ -24,7 +24,8 @@ Environment:
   IDP_PORT (9000), PDP_PORT (8181), API_PORT (3000), WEB_PORT (4200)   ports
   PUBLIC_HOST (localhost)      host name the browser uses for the issuer, redirects and CORS
   PDP_POLICIES (policies)      policy directory the PDP serves and hot-reloads
-  PDP_CLIENT_TOKEN             PDP caller token to use (default: random for each run)
+  PDP_CLIENT_TOKEN             PDP caller token to use (default: random for each run); PDP_CLIENT_TOKENS
+                               with one token is taken the same way
   OIDC_CLIENT_SECRET           demo client secret (default: random for each run)
   START_READY_TIMEOUT_MS (60000)  how long each service may take to become ready
   OIDC_ISSUER                  use this OpenID Provider instead of demo-idp (then OIDC_CLIENT_ID and
@@ -188,7 +189,7 @@ function banner() {
     `  demo-api  http://127.0.0.1:${ports.API_PORT}`,
     `  pdp       http://127.0.0.1:${ports.PDP_PORT}   policies from ${path.relative(ROOT, config.policiesDir) || '.'}/ (edits reload live)`,
     config.pdpTokenChosen
-      ? '  PDP caller token: the PDP_CLIENT_TOKEN you set'
+      ? '  PDP caller token: the one you set'
       : '  PDP caller token: random for this run (start with PDP_CLIENT_TOKEN=<token> to call the PDP with curl)',
     '',
     '  Press Ctrl-C to stop everything.',

@@ -1,6 +1,6 @@
 /** What demo-api answers, as demo-web reads it (the routes are listed in demo-api/README.md). */
 import type { PageName } from './pages.js';
-import type { FieldError, PoliciesView } from './pdp.js';
+import type { DecisionResponse, FieldError, PoliciesView } from './pdp.js';
 
 /** For each page, whether the PDP allows its resource and action to this user. */
 export type Permissions = Readonly<Record<PageName, boolean>>;
@@ -17,6 +17,8 @@ export interface MeResponse {
   readonly permissions: Permissions;
   /** The policy revision that decided; null when the PDP did not say. */
   readonly revision: string | null;
+  /** The PDP's decision id for each page, to quote when asking for access to a refused one. */
+  readonly decisionIds: Readonly<Record<PageName, string>>;
 }
 
 /** `GET /api/authorize`: where to send the browser to sign in. */
@@ -77,9 +79,20 @@ export interface AnalyticsResponse {
 /** `GET /api/admin/policies`: the PDP's `/v1/policies`, passed through. */
 export type AdminPoliciesResponse = PoliciesView;
 
+/** The body of `POST /api/admin/playground` (admins only): a decision request about anyone. */
+export interface PlaygroundRequest {
+  readonly subject: { readonly id: string; readonly groups: readonly string[]; readonly claims?: Readonly<Record<string, unknown>> };
+  readonly resource: { readonly type: string; readonly id?: string; readonly attributes?: Readonly<Record<string, unknown>> };
+  readonly action: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** The answer to `POST /api/admin/playground`: the PDP's decision with its `explain` trace. */
+export type PlaygroundResponse = DecisionResponse & { readonly explain: NonNullable<DecisionResponse['explain']> };
+
 /**
  * demo-api's RFC 9457 problem: `code` is stable; a 403 adds what was refused (`resource`,
- * `action`) and the PDP's `decisionId`; a 400 for a bad body adds `errors`; a refused sign-in
+ * `action`), the PDP's `decisionId` and `revision`; a 400 for a bad body adds `errors`; a refused sign-in
  * adds the IdP's `idp_error` (code_rejected, idp_bad_response) or the failed check's `reason` (id_token_invalid).
  */
 export interface ApiProblem {
@@ -89,6 +102,8 @@ export interface ApiProblem {
   readonly code: string;
   readonly detail: string;
   readonly decisionId?: string;
+  /** With `decisionId`: the policy revision that refused. */
+  readonly revision?: string;
   readonly resource?: string;
   readonly action?: string;
   readonly errors?: readonly FieldError[];

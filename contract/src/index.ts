@@ -1,4 +1,11 @@
 export type {
+  AttributeSchemaView,
+  AttributeSetView,
+  AttributeView,
+  ConditionView,
+  SubjectMatcherView,
+} from './pdp.js';
+export type {
   BatchResponse,
   DataFileSummary,
   DataRead,
@@ -33,6 +40,8 @@ export {
   type MeResponse,
   type MeUser,
   type Permissions,
+  type PlaygroundRequest,
+  type PlaygroundResponse,
   type TokenRequest,
   type TokenResponse,
 } from './demo-api.js';

@@ -94,6 +94,45 @@ export interface PolicyRuleSummary {
   id: string;
   effect: Effect;
   actions: readonly string[];
+  description?: string;
+  /** Who the rule is for, as the policy writes it. */
+  subject?: SubjectMatcherView;
+  /** The rule's json-logic condition, as the policy writes it. */
+  when?: ConditionView;
+}
+
+/** A json-logic expression (an operation object, or a literal). */
+export type ConditionView = string | number | boolean | readonly unknown[] | { readonly [operator: string]: unknown };
+
+/** A rule's `subject`: groups and roles, any of or all of. */
+export interface SubjectMatcherView {
+  groups?: { anyOf?: readonly string[]; allOf?: readonly string[] };
+  roles?: { anyOf?: readonly string[]; allOf?: readonly string[] };
+}
+
+/** One declared attribute of schema.json (pdp/schemas/attribute-schema.schema.json has the whole language). */
+export interface AttributeView {
+  type: string;
+  description?: string;
+  enum?: readonly (string | number | boolean)[];
+  items?: AttributeView;
+  properties?: Readonly<Record<string, AttributeView>>;
+}
+
+/** The declared attributes of one part of a request. */
+export interface AttributeSetView {
+  description?: string;
+  attributes?: Readonly<Record<string, AttributeView>>;
+  additionalAttributes?: boolean;
+}
+
+/** The policy set's schema.json: what policies may read and requests may carry. */
+export interface AttributeSchemaView {
+  description?: string;
+  resources: Readonly<Record<string, AttributeSetView>>;
+  claims: AttributeSetView;
+  context?: AttributeSetView;
+  actionProperties?: AttributeSetView;
 }
 
 export interface PolicySummary {
@@ -129,6 +168,8 @@ export interface PoliciesView {
   source: PolicySource;
   /** The data files of the set being served (empty before the first load). */
   data: readonly DataFileSummary[];
+  /** The set's schema.json, when it has one. */
+  schema?: AttributeSchemaView;
 }
 
 /** Where a PDP reads its policy set: a directory, a bundle file, or a bundle URL (polled). */

@@ -89,11 +89,12 @@ const policiesKeys = {
   lastChange: 'required|null',
   source: 'required',
   data: 'required',
+  schema: 'optional',
 } as const satisfies KeyTable<PoliciesView>;
 const sourceKeys = { type: 'required', location: 'required', fetchedAt: 'required|null' } as const satisfies KeyTable<PoliciesView['source']>;
 const dataFileKeys = { name: 'required', entities: 'required' } as const satisfies KeyTable<DataFileSummary>;
 const policyKeys = { id: 'required', resource: 'required', description: 'optional', file: 'required', rules: 'required' } as const satisfies KeyTable<PolicySummary>;
-const ruleKeys = { id: 'required', effect: 'required', actions: 'required' } as const satisfies KeyTable<PolicyRuleSummary>;
+const ruleKeys = { id: 'required', effect: 'required', actions: 'required', description: 'optional', subject: 'optional', when: 'optional' } as const satisfies KeyTable<PolicyRuleSummary>;
 const lastErrorKeys = { at: 'required', errors: 'required' } as const satisfies KeyTable<NonNullable<PoliciesView['lastError']>>;
 const lastChangeKeys = {
   at: 'required',
@@ -155,7 +156,7 @@ function objectOf(node: Schema): Schema {
 function allowsNull(node: Schema): boolean {
   const resolved = resolve(node);
   // A schema that constrains nothing (e.g. a json-logic expression) allows null too.
-  if (resolved.type === undefined && resolved.oneOf === undefined && resolved['enum'] === undefined && resolved['const'] === undefined) return true;
+  if (resolved.type === undefined && resolved.oneOf === undefined && resolved['enum'] === undefined && resolved['const'] === undefined && resolved['not'] === undefined) return true;
   const types = Array.isArray(resolved.type) ? resolved.type : [resolved.type];
   return types.includes('null') || (resolved.oneOf ?? []).some((b) => allowsNull(b));
 }
@@ -234,10 +235,11 @@ const loaded: PoliciesView = {
   revision: 'sha256:0123',
   loadedAt: '2026-01-02T03:04:05.000Z',
   policies: [
-    { id: 'chat', resource: 'chat', description: 'who may chat', file: 'chat.json', rules: [{ id: 'members-may-chat', effect: 'allow', actions: ['read', 'write'] }] },
+    { id: 'chat', resource: 'chat', description: 'who may chat', file: 'chat.json', rules: [{ id: 'members-may-chat', effect: 'allow', actions: ['read', 'write'], description: 'members', subject: { roles: { anyOf: ['member'] } }, when: { '==': [{ var: 'subject.claims.status' }, 'active'] } }] },
     { id: 'admin', resource: 'admin', file: 'admin.json', rules: [] },
   ],
   roles: ['member'],
+  schema: { resources: { chat: { description: 'The chat.' } }, claims: { attributes: { status: { type: 'string', enum: ['active'] } } } },
   lastError: { at: '2026-01-02T03:05:00.000Z', errors: [{ file: 'bad.json', pointer: '/rules/0', message: 'must have id' }] },
   lastChange: {
     at: '2026-01-02T03:04:05.000Z',

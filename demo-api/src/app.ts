@@ -14,6 +14,7 @@ import { OidcDiscovery } from './oidc/discovery.js';
 import { issuerKeys } from './oidc/keys.js';
 import { UsedTransactions } from './oidc/transaction.js';
 import { PdpClient } from './pdp-client.js';
+import { addAdminRoutes } from './routes/admin.js';
 import { addAppRoutes } from './routes/app.js';
 import { addAuthRoutes } from './routes/auth.js';
 
@@ -48,6 +49,7 @@ export function createApp({ config, logger, draining = () => false }: AppDeps): 
   });
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
   addAppRoutes(router, { authorize, pdp });
+  addAdminRoutes(router, { authorize, pdp });
 
   const app = new Koa<ApiState>();
   // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.

@@ -1,4 +1,4 @@
-import type { BatchResponse, DecisionResponse, PoliciesView } from '@oracle-ai/contract';
+import type { BatchResponse, DecisionResponse, FieldError, PoliciesView } from '@oracle-ai/contract';
 
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
@@ -8,6 +8,12 @@ export interface PdpSubject {
   id: string;
   groups: string[];
   claims: Record<string, unknown>;
+}
+
+/** A whole decision request as the playground sends it (PdpSubject's fields, all from the caller). */
+export interface PdpExplainRequest extends PdpItem {
+  subject: PdpSubject;
+  context?: Record<string, unknown>;
 }
 
 export interface PdpItem {
@@ -20,6 +26,24 @@ export interface PdpDecision {
   decisionId: DecisionResponse['decisionId'];
   allow: DecisionResponse['allow'];
   revision: DecisionResponse['revision'] | undefined;
+}
+
+/** The PDP's 400 problem as demo-api's invalid_request, keeping its field pointers. */
+async function refusedInputOf(response: Response): Promise<ApiError> {
+  let problem: { detail?: unknown; errors?: unknown } = {};
+  try {
+    problem = ((await readJson(response)) ?? {}) as typeof problem;
+  } catch {
+    // An unreadable body still was a refusal of the input.
+  }
+  const errors = Array.isArray(problem.errors)
+    ? problem.errors
+        .filter((e): e is FieldError => typeof e?.pointer === 'string' && typeof e?.detail === 'string')
+        .slice(0, 50)
+        .map(({ pointer, detail }) => ({ pointer, detail }))
+    : [];
+  const detail = typeof problem.detail === 'string' ? problem.detail : 'The policy decision point refused the request.';
+  return new ApiError('invalid_request', detail, errors.length > 0 ? { errors } : {});
 }
 
 function unavailable(detail: string, cause?: unknown): ApiError {
@@ -93,7 +117,7 @@ export class PdpClient {
     this.#headers = { accept: 'application/json', ...(config.pdpClientToken ? { authorization: `Bearer ${config.pdpClientToken}` } : {}) };
   }
 
-  async #call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  async #call(method: 'GET' | 'POST', path: string, body?: unknown, refusedInput = false): Promise<unknown> {
     const init: RequestInit & { body?: string } = {
       method,
       headers: body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' },
@@ -108,6 +132,7 @@ export class PdpClient {
       const timedOut = (cause as Error).name === 'TimeoutError';
       throw unavailable(timedOut ? 'The policy decision point did not answer in time.' : 'The policy decision point cannot be reached.', cause);
     }
+    if (refusedInput && response.status === 400 && isJsonResponse(response)) throw await refusedInputOf(response);
     if (response.status !== 200) {
       await discard(response);
       throw unavailable(`The policy decision point answered HTTP ${response.status}.`);
@@ -136,6 +161,20 @@ export class PdpClient {
       throw unavailable('The policy decision point gave a malformed batch answer.');
     }
     return answer.results.map(decisionOf);
+  }
+
+  /**
+   * POST /v1/decide with the evaluation trace, for the admin playground, whose request is the
+   * caller's own: the PDP's 400 is the caller's bad input (with its pointers), not an outage.
+   */
+  async explain(request: PdpExplainRequest): Promise<DecisionResponse> {
+    const answer = await this.#call('POST', '/v1/decide', { ...request, explain: true }, true);
+    decisionOf(answer);
+    const explain = (answer as { explain?: unknown }).explain;
+    if (!explain || typeof explain !== 'object' || !Array.isArray((explain as { rules?: unknown }).rules)) {
+      throw unavailable('The policy decision point gave a decision without its explanation.');
+    }
+    return answer as DecisionResponse;
   }
 
   /** GET /v1/policies, passed through as the PDP gives it (only its outline is checked). */

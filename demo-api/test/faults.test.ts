@@ -29,11 +29,11 @@ async function listen(server: Server | TcpServer): Promise<number> {
 }
 
 describe('the PDP decides', () => {
-  it('its deny is a 403 problem with the decision id, resource and action', async () => {
+  it('its deny is a 403 problem with the decision id, its revision, resource and action', async () => {
     const { status, body, headers } = await get(stack.api, '/api/chat', bob);
     expect(status).toBe(403);
     expect(headers.get('content-type')).toBe('application/problem+json');
-    expect(body).toMatchObject({ type: 'urn:demo-api:problem:forbidden', title: 'Forbidden', status: 403, resource: 'chat', action: 'read', decisionId: expect.any(String) });
+    expect(body).toMatchObject({ type: 'urn:demo-api:problem:forbidden', title: 'Forbidden', status: 403, resource: 'chat', action: 'read', decisionId: expect.any(String), revision: expect.stringMatching(/^sha256:/) });
     expect(String(body.detail)).toContain('bob');
     expect(String(body.decisionId).length).toBeGreaterThan(3);
   });

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 
-import { beginLogin, get, post, signIn, startStack, POST_LOGOUT, CLIENT_ID, type Stack } from './support/stack.js';
+import { CookieJar, DEMO_PASSWORD, loginThroughForm } from 'demo-idp/testing';
+
+import { beginLogin, get, post, signIn, startStack, POST_LOGOUT, CLIENT_ID, REDIRECT, type Stack } from './support/stack.js';
 
 let stack: Stack;
 const tokens = new Map<string, string>();
@@ -34,7 +36,9 @@ describe('the code flow, for each demo user', () => {
       user: { sub: user, username: user, groups },
       permissions: { chat, analytics, admin },
       revision: expect.stringMatching(/^sha256:/),
+      decisionIds: { chat: expect.any(String), analytics: expect.any(String), admin: expect.any(String) },
     });
+    expect(new Set(Object.values(body.decisionIds as object)).size, 'one decision per page').toBe(3);
   });
 
   it.each(table)('$user gets exactly the pages in the table', async ({ user, chat, analytics, admin }) => {
@@ -142,6 +146,34 @@ describe('GET /api/authorize', () => {
     const url = new URL(authorizeUrl);
     expect(url.searchParams.get('authentication_method')).toBe('urn:x:form');
     expect(url.searchParams.get('prompt')).toBe('login');
+  });
+
+  it('?prompt=login makes the IdP ask for credentials again although its session is alive', async () => {
+    const jar = new CookieJar();
+    const urlOf = async (query: string): Promise<string> => {
+      const response = await fetch(`${stack.api.url}/api/authorize${query}`);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { authorize_url: string }).authorize_url;
+    };
+    const walk = (authorizeUrl: string, login: string) => loginThroughForm({ authorizeUrl, redirectUri: REDIRECT, login, password: DEMO_PASSWORD, jar });
+    expect((await walk(await urlOf(''), 'alice')).pages).toHaveLength(1);
+    // The IdP session answers a plain sign-in without a form: whoever signed in last comes back.
+    expect((await walk(await urlOf(''), 'alice')).pages).toHaveLength(0);
+    const again = await urlOf('?prompt=login');
+    expect(new URL(again).searchParams.get('prompt')).toBe('login');
+    // (Signing in as someone else here goes through oidc-provider's session-switch page, which
+    // needs a browser: e2e/browser/flows.test.ts does that.)
+    const { pages } = await walk(again, 'alice');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toContain('name="password"');
+  });
+
+  it.each(['?prompt=none', '?prompt=', '?prompt=login&prompt=login'])('refuses %s with a problem naming /prompt', async (query) => {
+    const response = await fetch(`${stack.api.url}/api/authorize${query}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.headers.getSetCookie().some((c) => c.startsWith('demo_api_txn=')), 'no transaction started').toBe(false);
+    expect(await response.json()).toMatchObject({ code: 'invalid_request', errors: [{ pointer: '/prompt' }] });
   });
 
   it('uses endpoint overrides instead of discovery', async () => {

@@ -10,14 +10,16 @@ export function escapeHtml(value: unknown): string {
 const STYLE = `
   *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;background:#f3f4f6;color:#111827}
   main{max-width:380px;margin:10vh auto;padding:2rem;background:#fff;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.08)}
-  h1{font-size:1.4rem;margin:0 0 .25rem}p.sub{margin:0 0 1.5rem;color:#6b7280;font-size:.9rem}
+  h1{font-size:1.4rem;margin:0 0 .25rem}p.sub{margin:0 0 1.5rem;color:#4b5563;font-size:.9rem}
   label{display:block;font-size:.85rem;font-weight:600;margin:1rem 0 .25rem}
-  input{width:100%;padding:.6rem .75rem;border:1px solid #d1d5db;border-radius:8px;font:inherit}
+  input{width:100%;padding:.6rem .75rem;border:1px solid #6b7280;border-radius:8px;font:inherit}
   input:focus{outline:2px solid #2563eb;outline-offset:1px;border-color:#2563eb}
+  input[aria-invalid="true"]{border-color:#991b1b}
   button{margin-top:1.5rem;width:100%;padding:.7rem;border:0;border-radius:8px;background:#2563eb;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+  button:focus-visible{outline:2px solid #111827;outline-offset:2px}
   button.secondary{background:#e5e7eb;color:#111827;margin-top:.5rem}
-  .error{margin:1rem 0 0;padding:.6rem .75rem;border-radius:8px;background:#fef2f2;color:#991b1b;font-size:.9rem}
-  .hint{margin-top:1.5rem;font-size:.8rem;color:#6b7280}code{background:#f3f4f6;padding:0 .25rem;border-radius:4px}
+  .error{margin:0 0 1rem;padding:.6rem .75rem;border-radius:8px;background:#fef2f2;color:#991b1b;font-size:.9rem}
+  .hint{margin-top:1.5rem;font-size:.8rem;color:#4b5563}code{background:#f3f4f6;padding:0 .25rem;border-radius:4px}
   a{color:#2563eb}`;
 
 /**
@@ -57,36 +59,46 @@ export interface LoginPageInput {
   error?: string;
 }
 
-/** The login form: `login`, `password` and one submit button, posting under /interaction/<uid>. */
+/**
+ * The login form: `login`, `password` and one submit button, posting under /interaction/<uid>.
+ * A refused attempt puts its message before the fields and ties it to both (aria-invalid,
+ * aria-describedby), and says so in the title, which a screen reader reads first.
+ */
 export function loginPage({ uid, clientName, login, error }: LoginPageInput): string {
   const action = `/interaction/${encodeURIComponent(uid)}/login`;
-  return page('Sign in', `
+  const invalid = error ? ' aria-invalid="true" aria-describedby="login-error"' : '';
+  return page(error ? 'Sign-in failed: Sign in' : 'Sign in', `
 <h1>Sign in</h1>
 <p class="sub">to continue to ${escapeHtml(clientName)}</p>
-<form method="post" action="${escapeHtml(action)}" autocomplete="off">
+<form method="post" action="${escapeHtml(action)}">
+  ${error ? `<p class="error" id="login-error" role="alert">${escapeHtml(error)}</p>` : ''}
   <label for="login">Username</label>
-  <input id="login" name="login" type="text" required autofocus autocapitalize="off" spellcheck="false" maxlength="64" value="${escapeHtml(login ?? '')}">
+  <input id="login" name="login" type="text" required autofocus autocomplete="username" autocapitalize="off" spellcheck="false" maxlength="64" value="${escapeHtml(login ?? '')}"${invalid}>
   <label for="password">Password</label>
-  <input id="password" name="password" type="password" required maxlength="256">
-  ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+  <input id="password" name="password" type="password" required autocomplete="current-password" maxlength="256"${invalid}>
   <button type="submit">Sign in</button>
 </form>
 <p class="hint">Demo users: <code>alice</code>, <code>bob</code>, <code>carol</code>; the password is <code>demo</code>.</p>
-<p class="hint"><a href="/interaction/${escapeHtml(encodeURIComponent(uid))}/abort">Cancel</a></p>`);
+<p class="hint"><a href="/interaction/${escapeHtml(encodeURIComponent(uid))}/abort">Cancel sign-in</a></p>`);
 }
 
-/** The sign-out confirmation; `form` is oidc-provider's hidden form (id op.logoutForm, with its xsrf token). */
+/**
+ * The sign-out confirmation; `form` is oidc-provider's hidden form (id op.logoutForm, with its
+ * xsrf token). The application has already forgotten the user by now: this page only decides
+ * whether this browser stays signed in here, at the sign-in server.
+ */
 export function logoutPage(host: string, form: string): string {
-  return page('Sign out', `
-<h1>Sign out</h1>
-<p class="sub">Sign out of the demo identity provider at ${escapeHtml(host)}?</p>
+  return page('Also sign out of the sign-in server?', `
+<h1>Also sign out of the sign-in server?</h1>
+<p class="sub">You are signed out of the application.</p>
+<p>This browser is still signed in at the demo sign-in server (${escapeHtml(host)}). The application's next sign-in asks for a user name and password either way, so you can sign in as someone else. Sign out here too when others use this browser.</p>
 ${form}
-<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
-<button class="secondary" type="submit" form="op.logoutForm">Stay signed in</button>`);
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Sign out of the sign-in server</button>
+<button class="secondary" type="submit" form="op.logoutForm">Stay signed in here</button>`);
 }
 
 export function loggedOutPage(): string {
-  return page('Signed out', `<h1>Signed out</h1><p class="sub">You have been signed out of the demo identity provider.</p>`);
+  return page('Signed out', `<h1>Signed out</h1><p class="sub">You have been signed out of the demo sign-in server.</p>`);
 }
 
 export function errorPage(title: string, details: Record<string, unknown>): string {

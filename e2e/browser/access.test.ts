@@ -4,7 +4,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openSession, screenshotFailures, shoot, type Session } from './support/browser.js';
-import { heading, navLinks, signInFromHome, token } from './support/flows.js';
+import { heading, settled, navLinks, signInFromHome, token } from './support/flows.js';
 import { startStack, type Stack } from './support/stack.js';
 
 const PAGES = [
@@ -66,7 +66,7 @@ describe.each(USERS)('$name', (user) => {
       await s.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: target.link }).click();
       await s.page.waitForURL(`${stack.webUrl}${target.path}`);
       expect(await heading(s.page)).toBe(target.title);
-      await expect.poll(() => s.page.locator('[role="status"]').count(), { timeout: 10_000 }).toBe(0);
+      await settled(s.page);
       await shoot(s.page, `${user.name}-nav-${target.link.toLowerCase()}`);
     }
   });
@@ -76,7 +76,7 @@ describe.each(USERS)('$name', (user) => {
     if (user.may.includes(target.path)) {
       expect(await heading(s.page)).toBe(target.title);
       expect(new URL(s.page.url()).pathname).toBe(target.path);
-      await expect.poll(() => s.page.locator('[role="status"]').count(), { timeout: 10_000 }).toBe(0);
+      await settled(s.page);
       await expect.poll(() => s.page.locator('main [role="alert"]').count()).toBe(0);
     } else {
       expect(await heading(s.page)).toBe('Access refused');
@@ -110,7 +110,7 @@ describe.each(USERS)('$name', (user) => {
       await s.page.goto(`${stack.webUrl}/chat`);
       expect(await heading(s.page)).toBe('Chat');
       // The conversation has loaded once the "Loading…" status is gone (it shows from the first render).
-      await expect.poll(() => s.page.locator('[role="status"]').count(), { timeout: 10_000 }).toBe(0);
+      await settled(s.page);
       const before = await s.page.locator('main .message').count();
       await s.page.getByLabel('Message').fill(`Hello from ${user.name}`);
       await s.page.getByRole('button', { name: 'Send' }).click();

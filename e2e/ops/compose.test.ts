@@ -72,9 +72,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the browser-facing services on the ports of the contract', () => {
-    expect(compose.services['demo-web']!.ports).toEqual(['${WEB_PORT:-4200}:4200']);
-    expect(compose.services['demo-idp']!.ports).toEqual(['${IDP_PORT:-9000}:9000']);
+  it('publishes the browser-facing services on the ports of the contract, on this machine only unless PUBLISH_ADDRESS says otherwise', () => {
+    expect(compose.services['demo-web']!.ports).toEqual(['${PUBLISH_ADDRESS:-127.0.0.1}:${WEB_PORT:-4200}:4200']);
+    expect(compose.services['demo-idp']!.ports).toEqual(['${PUBLISH_ADDRESS:-127.0.0.1}:${IDP_PORT:-9000}:9000']);
     expect(compose.services.pdp!.ports).toEqual(['127.0.0.1:${PDP_PORT:-8181}:8181']);
     expect(compose.services['demo-api']!.ports, 'the browser reaches demo-api only through demo-web').toBeUndefined();
   });

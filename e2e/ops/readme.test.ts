@@ -1,11 +1,11 @@
-// The READMEs this folder's owner keeps (root and deploy/k8s) against the repository: links
-// resolve, every variable they name is read by some service or script, and every npm script
+// The READMEs (root and deploy/k8s) and the docs pages the root one sends to, against the
+// repository: links resolve, every variable they name is read by some service or script, and every npm script
 // they name exists.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { envNamesIn, exists, read } from './repo.js';
 
-const DOCS = ['README.md', 'deploy/k8s/README.md'];
+const DOCS = ['README.md', 'deploy/k8s/README.md', 'docs/real-providers.md', 'docs/production.md', 'docs/docker-issuer.md'];
 
 // Where the environment is read: the services' config modules, the launcher, the browser tests.
 const known = envNamesIn([

@@ -1,7 +1,7 @@
 // "Any OpenID Provider works", tried against one that behaves like Keycloak: access tokens typed
 // JWT (not at+jwt), groups in realm_access.roles, the client authenticating with
 // client_secret_post, an extra authorize parameter. demo-api and the PDP run as processes with
-// exactly the environment README.md's "Connecting a real provider" gives for Keycloak.
+// exactly the environment docs/real-providers.md gives for Keycloak.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';

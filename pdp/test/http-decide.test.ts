@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ALICE, BOB, CAROL, get, post, startTestPdp, type TestPdp } from './http-helpers.js';
+import { ALICE, BOB, CAROL, CHAT_POLICY, get, post, startTestPdp, type TestPdp } from './http-helpers.js';
 
 let pdp: TestPdp;
 beforeAll(async () => {
@@ -131,10 +131,8 @@ describe('operations endpoints', () => {
       resource: 'chat',
       description: 'Chat for AI users; never for suspended accounts.',
       file: 'chat.json',
-      rules: [
-        { id: 'members-may-chat', effect: 'allow', actions: ['read', 'write'] },
-        { id: 'no-suspended', effect: 'deny', actions: ['*'] },
-      ],
+      // Each rule as written (subject and when included), for an admin page to show it readably.
+      rules: CHAT_POLICY.rules,
     });
   });
 

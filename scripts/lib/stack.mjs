@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { chosenClientToken } from './client-token.mjs';
 import { readPort } from './ports.mjs';
 
 export const DEFAULT_PORTS = Object.freeze({ IDP_PORT: 9000, PDP_PORT: 8181, API_PORT: 3000, WEB_PORT: 4200 });
@@ -60,7 +61,8 @@ export function readStackConfig(env, root) {
   const audience = `${publicUrl(ports.API_PORT)}/api`;
   const clientId = 'demo-api';
   const clientSecret = env.OIDC_CLIENT_SECRET || secret();
-  const pdpToken = env.PDP_CLIENT_TOKEN || secret();
+  const chosenToken = chosenClientToken(env);
+  const pdpToken = chosenToken ?? secret();
   const redirectUri = `${webOrigin}/auth/callback`;
   const postLogoutUri = `${webOrigin}/`;
 
@@ -118,7 +120,7 @@ export function readStackConfig(env, root) {
     issuer,
     webOrigin,
     policiesDir,
-    pdpTokenChosen: Boolean(env.PDP_CLIENT_TOKEN),
+    pdpTokenChosen: chosenToken !== undefined,
     pdpToken,
     services: [
       ...(external ? [] : [idp]),

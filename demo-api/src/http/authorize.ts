@@ -25,6 +25,7 @@ export function createAuthorize(pdp: PdpClient, logger: Logger): Authorize {
       logger.info({ sub: user.sub, resource, action, decisionId: decision.decisionId, revision: decision.revision }, 'denied by the PDP');
       throw new ApiError('forbidden', `${user.username} may not ${action} ${resource}. Ask an administrator for access to it, quoting the decision id.`, {
         decisionId: decision.decisionId,
+        ...(decision.revision ? { revision: decision.revision } : {}),
         resource,
         action,
       });

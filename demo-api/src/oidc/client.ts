@@ -7,8 +7,23 @@ import type { OidcEndpoints } from './discovery.js';
 import { safeEqual, s256 } from './random.js';
 import type { Transaction } from './transaction.js';
 
+/** What the app may ask of a sign-in: `login` makes the provider ask for credentials again (OIDC Core §3.1.2.1). */
+export type AuthorizePrompt = 'login';
+
+/**
+ * `?prompt=` of `GET /api/authorize`: absent, or `login` (after a logout, so the next sign-in
+ * can be someone else even when the provider's session outlived the app's).
+ */
+export function authorizePromptOf(value: unknown): AuthorizePrompt | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'login') return value;
+  throw new ApiError('invalid_request', 'The query parameter prompt may only be "login".', {
+    errors: [{ pointer: '/prompt', detail: 'must be "login", once' }],
+  });
+}
+
 /** The authorization request URL of the code flow with PKCE (S256), state and nonce. */
-export function authorizeUrl(config: ApiConfig, endpoints: OidcEndpoints, txn: Transaction): string {
+export function authorizeUrl(config: ApiConfig, endpoints: OidcEndpoints, txn: Transaction, prompt?: AuthorizePrompt): string {
   const url = new URL(endpoints.authorizationEndpoint);
   // Extra parameters first, so the flow's own parameters (checked at config time) always win.
   for (const [name, value] of Object.entries(config.extraAuthorizeParams)) url.searchParams.set(name, value);
@@ -20,6 +35,7 @@ export function authorizeUrl(config: ApiConfig, endpoints: OidcEndpoints, txn: T
   url.searchParams.set('nonce', txn.nonce);
   url.searchParams.set('code_challenge', s256(txn.verifier));
   url.searchParams.set('code_challenge_method', 'S256');
+  if (prompt) url.searchParams.set('prompt', prompt);
   return url.href;
 }
 

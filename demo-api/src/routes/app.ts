@@ -60,6 +60,7 @@ export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRo
       user: { sub: user.sub, username: user.username, groups: user.groups },
       permissions,
       revision: results[0]?.revision ?? null,
+      decisionIds: Object.fromEntries(PAGES.map((page, i) => [page.name, results[i]?.decisionId ?? ''])) as Record<PageName, string>,
     } satisfies MeResponse;
   });
 

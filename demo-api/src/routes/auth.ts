@@ -9,7 +9,7 @@ import { ApiError } from '../errors.js';
 import { jsonBody } from '../http/body.js';
 import { getCookies, setCookie } from '../http/cookies.js';
 import type { ApiState } from '../http/state.js';
-import { authorizeUrl, exchangeCode, logoutUrl, verifyIdToken } from '../oidc/client.js';
+import { authorizePromptOf, authorizeUrl, exchangeCode, logoutUrl, verifyIdToken } from '../oidc/client.js';
 import type { OidcDiscovery } from '../oidc/discovery.js';
 import { safeEqual } from '../oidc/random.js';
 import { newTransaction, openTransaction, sealTransaction, txnCookieName, type UsedTransactions } from '../oidc/transaction.js';
@@ -64,10 +64,11 @@ export function addAuthRoutes(router: Router<ApiState>, { config, discovery, key
   const txnCookie = txnCookieName(config.cookieSecure);
 
   router.get('/api/authorize', async (ctx) => {
+    const prompt = authorizePromptOf(ctx.query.prompt);
     const endpoints = await discovery.get();
     const txn = newTransaction(config.issuer, config.txnTtlSec);
     setCookie(ctx, config, txnCookie, await sealTransaction(txn, config.txnCookieKey), config.txnTtlSec);
-    ctx.body = { authorize_url: authorizeUrl(config, endpoints, txn) };
+    ctx.body = { authorize_url: authorizeUrl(config, endpoints, txn, prompt) };
   });
 
   router.post('/api/token', jsonBody(tokenRequestSchema), async (ctx) => {

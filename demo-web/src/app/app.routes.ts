@@ -39,5 +39,9 @@ export const routes: Routes = [
     canActivate: [pageGuard],
     loadComponent: () => import('./features/forbidden/forbidden').then((m) => m.Forbidden),
   },
-  { path: '**', redirectTo: '' },
+  {
+    path: '**',
+    title: `Page not found · ${APP_TITLE}`,
+    loadComponent: () => import('./features/not-found/not-found').then((m) => m.NotFound),
+  },
 ];

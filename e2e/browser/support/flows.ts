@@ -44,6 +44,16 @@ export async function heading(page: Page): Promise<string> {
   return ((await h1.textContent()) ?? '').trim();
 }
 
+/**
+ * Waits until the page has loaded what it shows: the app's one live region (always present)
+ * has nothing left to say.
+ */
+export async function settled(page: Page): Promise<void> {
+  // Two frames: a page that just rendered has had the chance to put its "Loading…" there.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 10_000 }).toBe('');
+}
+
 export async function token(page: Page): Promise<string | null> {
   return page.evaluate(() => sessionStorage.getItem('demo-web.access_token'));
 }

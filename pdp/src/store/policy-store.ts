@@ -4,7 +4,7 @@
  * decisions read, so a decision sees the old set or the new one, never a mix; a bad edit
  * leaves the last good set serving and is reported (log, metrics, GET /v1/policies).
  */
-import type { PoliciesView } from '@oracle-ai/contract';
+import type { ConditionView, PoliciesView } from '@oracle-ai/contract';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { CompiledPolicySet } from '../engine/compile.js';
@@ -259,9 +259,18 @@ export class PolicyStore {
         resource: p.resource,
         ...(p.description !== undefined ? { description: p.description } : {}),
         file: rel(set?.sources?.[p.id] ?? ''),
-        rules: p.rules.map((r) => ({ id: r.id, effect: r.effect, actions: [...r.actions] })),
+        rules: p.rules.map((r) => ({
+          id: r.id,
+          effect: r.effect,
+          actions: [...r.actions],
+          ...(r.description !== undefined ? { description: r.description } : {}),
+          ...(r.subject !== undefined ? { subject: r.subject } : {}),
+          // The checker let only a json-logic expression through (policy.schema.json's Logic).
+          ...(r.when !== undefined && r.when !== null ? { when: r.when as ConditionView } : {}),
+        })),
       })),
       roles: Object.keys(set?.roles ?? {}).sort(),
+      ...(set?.schema !== undefined ? { schema: set.schema } : {}),
       lastError: this.lastError,
       lastChange: this.lastChange,
       source: { ...(this.options.source ?? { type: 'directory', location: this.options.dir }), fetchedAt: this.fetchedAt },

@@ -95,7 +95,7 @@ describe('authInterceptor', () => {
 
     const call = firstValueFrom(TestBed.inject(HttpClient).post('/api/chat', { message: 'hi' }));
     http.expectOne('/api/chat').flush(
-      { type: 'urn:demo:forbidden', title: 'Forbidden', status: 403, detail: 'chat/write denied', decisionId: 'd-1', resource: 'chat', action: 'write' },
+      { type: 'urn:demo:forbidden', title: 'Forbidden', status: 403, detail: 'chat/write denied', decisionId: 'd-1', revision: 'sha256:r', resource: 'chat', action: 'write' },
       { status: 403, statusText: 'Forbidden', headers: { 'Content-Type': 'application/problem+json' } },
     );
     await expect(call).rejects.toMatchObject({ status: 403 });
@@ -104,8 +104,8 @@ describe('authInterceptor', () => {
       url: '/chat',
       resource: 'chat',
       action: 'write',
-      detail: 'chat/write denied',
       decisionId: 'd-1',
+      revision: 'sha256:r',
     });
     expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok');
   });

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import { describe, expect, it } from 'vitest';
-import { AuthService, LOGIN_STATE_KEY, RETURN_URL_KEY, TOKEN_KEY } from './auth.service';
+import { AuthService, LOGIN_STATE_KEY, RETURN_URL_KEY, SIGNED_OUT_KEY, TOKEN_KEY } from './auth.service';
 import { MeService } from './me.service';
 import { ALICE, AUTHORIZE_URL, nextRequest, setup } from './testing';
 
@@ -135,5 +135,39 @@ describe('AuthService', () => {
     req.flush({ logout_url: 'http://127.0.0.1:9000/session/end?client_id=demo-api' });
     await done;
     expect(leaveTo).toHaveBeenCalledWith('http://127.0.0.1:9000/session/end?client_id=demo-api');
+  });
+
+  it('the first sign-in after a logout asks the IdP for a fresh login (prompt=login), and only that one', async () => {
+    const { http, leaveTo } = setup({ token: 'tok' });
+    const auth = TestBed.inject(AuthService);
+    const out = auth.logout();
+    (await nextRequest(http, '/api/logout')).flush({ logout_url: 'http://127.0.0.1:9000/session/end' });
+    await out;
+    expect(sessionStorage.getItem(SIGNED_OUT_KEY)).not.toBeNull();
+
+    const login = auth.login('/');
+    (await nextRequest(http, '/api/authorize?prompt=login')).flush({ authorize_url: AUTHORIZE_URL });
+    await login;
+    expect(leaveTo).toHaveBeenLastCalledWith(AUTHORIZE_URL);
+
+    const done = auth.completeLogin('c', 'st');
+    (await nextRequest(http, '/api/token')).flush({ access_token: 'new' });
+    (await nextRequest(http, '/api/me')).flush(ALICE);
+    await done;
+    expect(sessionStorage.getItem(SIGNED_OUT_KEY)).toBeNull();
+    const next = auth.login('/');
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: AUTHORIZE_URL });
+    await next;
+  });
+
+  it('login refuses to leave when the IdP would return to another origin, and names the one to open', async () => {
+    const { http, leaveTo } = setup();
+    const auth = TestBed.inject(AuthService);
+    const done = auth.login('/');
+    const elsewhere = `${AUTHORIZE_URL}&redirect_uri=${encodeURIComponent('http://localhost:4200/auth/callback')}`;
+    (await nextRequest(http, '/api/authorize')).flush({ authorize_url: elsewhere });
+    await expect(done).rejects.toMatchObject({ code: 'wrong_origin', message: expect.stringContaining('Open this app at http://localhost:4200') });
+    expect(leaveTo).not.toHaveBeenCalled();
+    expect(auth.leaving()).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { DOCUMENT, Injectable, computed, inject, signal } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 import type { AuthorizeResponse, LogoutResponse, TokenRequest, TokenResponse } from '@oracle-ai/contract';
-import { FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
+import { APP_ORIGIN, FULL_PAGE_NAVIGATION, TOKEN_STORAGE } from './browser-env';
 import { authFlowContext } from './http-context';
 import { MeService } from './me.service';
 import { isHttpUrl, safeReturnUrl } from './urls';
@@ -11,6 +11,12 @@ export const TOKEN_KEY = 'demo-web.access_token';
 export const RETURN_URL_KEY = 'demo-web.return_url';
 /** The `state` of the sign-in this tab sent the user off with (sessionStorage: this tab only). */
 export const LOGIN_STATE_KEY = 'demo-web.login_state';
+/**
+ * Set by a logout until the next sign-in completes. The IdP may keep its own session (the user
+ * chose to stay signed in there), and a plain sign-in would then silently return as the same
+ * user: the next one asks the IdP for a fresh login (`prompt=login`) instead.
+ */
+export const SIGNED_OUT_KEY = 'demo-web.signed_out';
 
 /**
  * A callback whose `state` this tab did not send: someone else's sign-in (login CSRF,
@@ -21,6 +27,19 @@ export class LoginNotStartedHereError extends Error {
   constructor() {
     super('this tab did not start the sign-in the callback belongs to');
     this.name = 'LoginNotStartedHereError';
+  }
+}
+
+/**
+ * The app is open under another origin than the one registered at the IdP (127.0.0.1 instead of
+ * localhost, say): the IdP would send the browser back there, to a tab that knows nothing of
+ * this sign-in. Refused before leaving, naming the origin to open instead.
+ */
+export class WrongOriginError extends Error {
+  readonly code = 'wrong_origin';
+  constructor(readonly configuredOrigin: string) {
+    super(`Open this app at ${configuredOrigin} to sign in: the sign-in server returns there, not to this address.`);
+    this.name = 'WrongOriginError';
   }
 }
 
@@ -44,6 +63,7 @@ export class AuthService {
   readonly #storage = inject(TOKEN_STORAGE);
   readonly #leaveTo = inject(FULL_PAGE_NAVIGATION);
   readonly #me = inject(MeService);
+  readonly #origin = inject(APP_ORIGIN);
 
   readonly #token = signal<string | null>(this.#storage.getItem(TOKEN_KEY));
   readonly #leaving = signal<'login' | 'logout' | null>(null);
@@ -65,14 +85,21 @@ export class AuthService {
     this.#storage.setItem(RETURN_URL_KEY, safeReturnUrl(returnTo));
     this.#leaving.set('login');
     try {
+      const afterLogout = this.#storage.getItem(SIGNED_OUT_KEY) !== null;
       const body = await firstValueFrom(
-        this.#http.get<AuthorizeResponse>('/api/authorize', { context: authFlowContext() }),
+        this.#http.get<AuthorizeResponse>('/api/authorize', {
+          context: authFlowContext(),
+          ...(afterLogout ? { params: { prompt: 'login' } } : {}),
+        }),
       );
       if (!isHttpUrl(body?.authorize_url)) {
         throw new UnexpectedResponseError('demo-api did not return an http(s) authorize_url');
       }
-      const state = new URL(body.authorize_url).searchParams.get('state');
+      const params = new URL(body.authorize_url).searchParams;
+      const state = params.get('state');
       if (!state) throw new UnexpectedResponseError('demo-api returned an authorize_url without a state');
+      const returnsTo = params.get('redirect_uri');
+      if (isHttpUrl(returnsTo) && new URL(returnsTo).origin !== this.#origin) throw new WrongOriginError(new URL(returnsTo).origin);
       this.#storage.setItem(LOGIN_STATE_KEY, state);
       this.#leaveTo(body.authorize_url);
     } catch (error) {
@@ -122,6 +149,7 @@ export class AuthService {
     }
     const returnTo = safeReturnUrl(this.#storage.getItem(RETURN_URL_KEY));
     this.#storage.removeItem(RETURN_URL_KEY);
+    this.#storage.removeItem(SIGNED_OUT_KEY);
     return returnTo;
   }
 
@@ -132,6 +160,7 @@ export class AuthService {
   async logout(): Promise<void> {
     this.#forgetSession();
     this.#storage.removeItem(RETURN_URL_KEY);
+    this.#storage.setItem(SIGNED_OUT_KEY, '1');
     this.#leaving.set('logout');
     try {
       const body = await firstValueFrom(

@@ -5,7 +5,7 @@ import type { ApiProblem } from '@oracle-ai/contract';
  * What the app reads of a failure: demo-api's RFC 9457 problem (a 403 adds resource, action
  * and decisionId), every member optional, since a proxy or the network may answer instead.
  */
-export type Problem = Partial<Pick<ApiProblem, 'type' | 'title' | 'status' | 'detail' | 'decisionId' | 'resource' | 'action'>>;
+export type Problem = Partial<Pick<ApiProblem, 'type' | 'title' | 'status' | 'detail' | 'decisionId' | 'revision' | 'resource' | 'action' | 'errors'>>;
 
 /** Reads RFC 9457 problem details out of an HTTP error, tolerating bodies that are not JSON. */
 export function problemOf(error: unknown): Problem {
@@ -19,8 +19,10 @@ export function problemOf(error: unknown): Problem {
         status: typeof p['status'] === 'number' ? p['status'] : error.status,
         detail: str(p['detail']),
         decisionId: str(p['decisionId']),
+        revision: str(p['revision']),
         resource: str(p['resource']),
         action: str(p['action']),
+        errors: fieldErrors(p['errors']),
       };
     }
     if (error.status === 0) {
@@ -35,7 +37,15 @@ export function problemOf(error: unknown): Problem {
 /** One line a person can read: "503 Service Unavailable: the policy service did not answer". */
 export function describeProblem(problem: Problem): string {
   const head = [problem.status, problem.title].filter((x) => x !== undefined && x !== '').join(' ');
-  return problem.detail ? `${head}: ${problem.detail}` : head;
+  // A problem without its own detail repeats its title there: say it once.
+  return problem.detail && problem.detail !== problem.title ? `${head}: ${problem.detail}` : head;
+}
+
+/** A 400's offending fields, kept only as far as they are well formed. */
+function fieldErrors(v: unknown): Problem['errors'] {
+  if (!Array.isArray(v)) return undefined;
+  const errors = v.filter((e): e is { pointer: string; detail: string } => typeof e?.pointer === 'string' && typeof e?.detail === 'string');
+  return errors.length > 0 ? errors.map(({ pointer, detail }) => ({ pointer, detail })) : undefined;
 }
 
 function str(v: unknown): string | undefined {

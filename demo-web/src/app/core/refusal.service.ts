@@ -7,8 +7,8 @@ export interface Refusal {
   readonly url: string;
   readonly resource?: string;
   readonly action?: string;
-  readonly detail?: string;
   readonly decisionId?: string;
+  readonly revision?: string;
 }
 
 @Injectable({ providedIn: 'root' })
@@ -21,8 +21,8 @@ export class RefusalService {
       url,
       resource: problem.resource,
       action: problem.action,
-      detail: problem.detail,
       decisionId: problem.decisionId,
+      revision: problem.revision,
     });
   }
 

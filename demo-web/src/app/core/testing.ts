@@ -18,12 +18,14 @@ export const ALICE: MeResponse = {
   user: { sub: 'alice', username: 'alice', groups: ['oracle-ai-users'] },
   permissions: { chat: true, analytics: true, admin: false },
   revision: 'sha256:test',
+  decisionIds: { chat: 'alice-chat', analytics: 'alice-analytics', admin: 'alice-admin' },
 };
 
 export const BOB: MeResponse = {
   user: { sub: 'bob', username: 'bob', groups: [] },
   permissions: { chat: false, analytics: true, admin: false },
   revision: 'sha256:test',
+  decisionIds: { chat: 'bob-chat', analytics: 'bob-analytics', admin: 'bob-admin' },
 };
 
 /**

@@ -6,7 +6,7 @@ export type PageLink = Page & { readonly summary: string };
 const SUMMARIES: Readonly<Record<PageName, string>> = {
   chat: 'Talk to the AI assistant.',
   analytics: 'Usage figures, as a table and a chart.',
-  admin: 'The policy revision the PDP is serving.',
+  admin: 'The loaded policies, readably, and a playground to ask the PDP.',
 };
 
 /** The contract's pages, in its order, with what the app says about each. */

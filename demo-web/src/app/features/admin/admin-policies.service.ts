@@ -10,4 +10,5 @@ export class AdminPoliciesService {
   /** null until the answer came. */
   readonly policies = this.#answer.value;
   readonly error = this.#answer.error;
+  readonly loading = this.#answer.loading;
 }

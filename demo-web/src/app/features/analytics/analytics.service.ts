@@ -13,4 +13,5 @@ export class AnalyticsService {
     return answer ? (answer.figures ?? []) : null;
   });
   readonly error = this.#answer.error;
+  readonly loading = this.#answer.loading;
 }

@@ -1,6 +1,7 @@
 import { DecimalPipe } from '@angular/common';
 import { Component, computed, inject } from '@angular/core';
 import type { Figure } from '@oracle-ai/contract';
+import { statusWhile } from '../../core/status.service';
 import { AnalyticsService } from './analytics.service';
 
 interface Bar {
@@ -58,4 +59,8 @@ export class Analytics {
   protected readonly bars = computed(() => toBars(this.analytics.figures() ?? []));
   protected readonly barSpace = BAR_SPACE;
   protected readonly chartHeight = computed(() => Math.max(1, this.bars().length) * ROW);
+
+  constructor() {
+    statusWhile(this.analytics.loading, 'Loading figures…');
+  }
 }

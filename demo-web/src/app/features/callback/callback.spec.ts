@@ -53,17 +53,18 @@ describe('the callback page', () => {
   it('shows a fixed text per known IdP error, never the error_description from the URL', async () => {
     setup();
     const prose = 'Your account is locked, call +1 555 0100 now';
-    const page = await open(`/auth/callback?error=access_denied&error_description=${encodeURIComponent(prose)}&state=x`, 'The sign-in server refused the sign-in');
+    const page = await open(`/auth/callback?error=access_denied&error_description=${encodeURIComponent(prose)}&state=x`, 'Sign-in cancelled');
     const alert = page.querySelector('[role="alert"]')?.textContent ?? '';
     expect(alert).toContain('access_denied');
     expect(alert).toContain(IDP_ERROR_TEXT['access_denied']);
     expect(page.textContent).not.toContain('locked');
   });
 
-  it.each(['login_required', 'invalid_request', 'server_error'])('knows %s', async (error) => {
+  it.each(['login_required', 'invalid_request', 'server_error'])('knows %s, a refusal rather than a cancellation', async (error) => {
     setup();
     const page = await open(`/auth/callback?error=${error}&error_description=custom+words`, IDP_ERROR_TEXT[error]!);
     expect(page.textContent).not.toContain('custom words');
+    expect(page.querySelector('h1')?.textContent).toBe('The sign-in server refused the sign-in');
   });
 
   it.each(['Call the helpdesk at evil.example', '__proto__', 'constructor'])('an unknown error (%s) gets the generic text, and the code is not shown', async (error) => {

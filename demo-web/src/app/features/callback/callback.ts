@@ -2,6 +2,7 @@ import { Component, inject, signal } from '@angular/core';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { AuthService, LoginNotStartedHereError } from '../../core/auth.service';
 import { describeProblem, problemOf } from '../../core/problem';
+import { statusWhile } from '../../core/status.service';
 
 interface Failure {
   readonly title: string;
@@ -16,7 +17,7 @@ interface Failure {
  * shown: a link could make this page say whatever its author likes.
  */
 export const IDP_ERROR_TEXT: Readonly<Record<string, string>> = {
-  access_denied: 'The sign-in was cancelled, or the sign-in server refused it.',
+  access_denied: 'You cancelled the sign-in (or the sign-in server would not go on). Nothing has changed; sign in again whenever you like.',
   login_required: 'The sign-in server needs you to sign in again.',
   interaction_required: 'The sign-in server needs you to complete a step on its pages.',
   consent_required: 'The sign-in server needs your consent before it lets this app in.',
@@ -44,8 +45,10 @@ export class Callback {
   readonly #auth = inject(AuthService);
   readonly #router = inject(Router);
   protected readonly failure = signal<Failure | null>(null);
+  readonly #finishing = signal(false);
 
   constructor() {
+    statusWhile(this.#finishing, 'Finishing sign-in…');
     const params = inject(ActivatedRoute).snapshot.queryParamMap;
     const idpError = params.get('error');
     const code = params.get('code');
@@ -53,7 +56,8 @@ export class Callback {
     if (idpError) {
       const known = Object.hasOwn(IDP_ERROR_TEXT, idpError);
       this.failure.set({
-        title: 'The sign-in server refused the sign-in',
+        // Cancel on the sign-in page comes back as access_denied: say "cancelled", not "refused".
+        title: idpError === 'access_denied' ? 'Sign-in cancelled' : 'The sign-in server refused the sign-in',
         ...(known ? { code: idpError } : {}),
         description: known ? IDP_ERROR_TEXT[idpError]! : UNKNOWN_IDP_ERROR_TEXT,
       });
@@ -68,12 +72,15 @@ export class Callback {
   }
 
   async #finish(code: string, state: string): Promise<void> {
+    this.#finishing.set(true);
     try {
       const returnTo = await this.#auth.completeLogin(code, state);
       await this.#router.navigateByUrl(returnTo, { replaceUrl: true });
     } catch (error) {
       const description = error instanceof LoginNotStartedHereError ? NOT_STARTED_HERE_TEXT : describeProblem(problemOf(error));
       this.failure.set({ title: 'Sign-in could not be completed', description });
+    } finally {
+      this.#finishing.set(false);
     }
   }
 

@@ -36,3 +36,23 @@ describe('the Forbidden page', () => {
     expect(line).toBe('The policy service refused this request.');
   });
 });
+
+describe('what the Forbidden page tells you to quote', () => {
+  it('a page the navigation kept closed shows /api/me\'s decision for that page and its revision', async () => {
+    const { http } = setup({ token: 'tok' });
+    const harness = await RouterTestingHarness.create();
+    const navigated = harness.navigateByUrl('/chat');
+    (await nextRequest(http, '/api/me')).flush(BOB);
+    await navigated;
+    await vi.waitFor(
+      () => {
+        harness.detectChanges();
+        expect(harness.routeNativeElement?.querySelector('[data-testid="decision-id"]')?.textContent).toBe(BOB.decisionIds.chat);
+      },
+      { timeout: 1000, interval: 5 },
+    );
+    expect(harness.routeNativeElement?.querySelector('[data-testid="decision-revision"]')?.textContent).toBe(BOB.revision);
+    // Said once: the page's own advice, not the API's detail sentence as well.
+    expect(harness.routeNativeElement?.textContent?.match(/quot/gi)).toHaveLength(1);
+  });
+});

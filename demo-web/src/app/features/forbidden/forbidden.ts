@@ -46,6 +46,19 @@ export class Forbidden {
     return r?.resource ? [r.resource, r.action].filter(Boolean).join(' · ') : '';
   });
 
+  /**
+   * What to quote when asking for access: the API's refusal names its decision; a page the
+   * navigation kept closed was decided by `/api/me`'s question for that page.
+   */
+  protected readonly quote = computed(() => {
+    const r = this.refusal();
+    const me = this.me();
+    const page = pageFrom(r?.url);
+    const decisionId = r?.decisionId ?? (page && me ? me.decisionIds[page.name] : undefined);
+    if (!decisionId) return null;
+    return { decisionId, revision: r?.decisionId ? r.revision : (me?.revision ?? undefined) };
+  });
+
   protected readonly group = computed(() => {
     const resource = this.refusal()?.resource;
     return resource ? ACCESS_HINTS[resource] : undefined;

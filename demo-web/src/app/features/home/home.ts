@@ -4,13 +4,9 @@ import { AuthService } from '../../core/auth.service';
 import { failureMessage } from '../../core/errors';
 import { MeService } from '../../core/me.service';
 import { describeProblem, problemOf } from '../../core/problem';
+import { statusWhile } from '../../core/status.service';
+import { DEMO_USERS } from '../../shared/demo-users';
 import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
-
-interface DemoUser {
-  readonly name: string;
-  readonly groups: string;
-  readonly may: string;
-}
 
 @Component({
   selector: 'app-home',
@@ -24,19 +20,17 @@ export class Home {
   protected readonly pages = PAGE_LINKS;
   protected readonly hints = ACCESS_HINTS;
   protected readonly error = signal<string | null>(null);
-  protected readonly users: readonly DemoUser[] = [
-    { name: 'alice', groups: 'oracle-ai-users', may: 'Chat, Analytics' },
-    { name: 'bob', groups: '(none)', may: 'Analytics only' },
-    { name: 'carol', groups: 'oracle-ai-admins', may: 'Chat, Analytics, Admin' },
-  ];
+  protected readonly users = DEMO_USERS;
 
   constructor() {
+    statusWhile(() => this.auth.signedIn() && this.me() === null && this.error() === null, 'Loading your permissions…');
     if (this.auth.signedIn()) {
       this.#meService.ensure().catch((error: unknown) => this.error.set(failureMessage(error)));
     }
   }
 
   protected signIn(): void {
+    if (this.auth.leaving()) return;
     this.error.set(null);
     this.auth.login('/').catch((error: unknown) => {
       this.error.set(`Could not start sign-in. ${describeProblem(problemOf(error))}`);
