@@ -6,6 +6,8 @@ import type { ApiConfig } from './config.js';
 import { bearerAuth } from './http/auth.js';
 import { createAuthorize } from './http/authorize.js';
 import { cors } from './http/cors.js';
+import { addDocumentRoutes } from './documents/routes.js';
+import type { DocumentStore } from './documents/store.js';
 import { MAX_REQUEST_HEADERS, headerLimit, requestId } from './http/edge.js';
 import { problemResponder, requestLog, securityHeaders } from './http/errors.js';
 import type { ApiState } from './http/state.js';
@@ -22,6 +24,7 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', 
 export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
+  documents: DocumentStore;
 }
 
 /**
@@ -29,7 +32,7 @@ export interface AppDeps {
  * security headers, the header-count limit, CORS (preflights end here), the global JWT check, then the routes, each with its
  * own authorize(resource, action).
  */
-export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
+export function createApp({ config, logger, documents }: AppDeps): Koa<ApiState> {
   const discovery = new OidcDiscovery(config);
   const keys = issuerKeys(config, discovery);
   const pdp = new PdpClient(config);
@@ -41,6 +44,7 @@ export function createApp({ config, logger }: AppDeps): Koa<ApiState> {
   });
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
   addAppRoutes(router, { authorize, pdp });
+  addDocumentRoutes(router, { pdp, store: documents, logger });
 
   const app = new Koa<ApiState>();
   // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.

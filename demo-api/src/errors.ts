@@ -29,6 +29,7 @@ export const PROBLEMS = {
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
   not_implemented: { status: 501, title: 'Method not implemented' },
   pdp_unavailable: { status: 503, title: 'Authorization service unavailable' },
   internal: { status: 500, title: 'Internal error' },

@@ -11,7 +11,7 @@ export interface PdpSubject {
 }
 
 export interface PdpItem {
-  resource: { type: string; id?: string };
+  resource: { type: string; id?: string; attributes?: Record<string, unknown> };
   action: string;
 }
 

@@ -5,6 +5,7 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { MAX_REQUEST_HEADERS } from './http/edge.js';
+import { openDocuments } from './documents/index.js';
 
 export interface ApiHandle {
   readonly url: string;
@@ -25,7 +26,8 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     // Belt and braces: nothing logs these, and if something ever does, they are cut.
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
-  const app = createApp({ config, logger });
+  const documents = await openDocuments(config, logger);
+  const app = createApp({ config, logger, documents: documents.store });
   const server = createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -45,6 +47,9 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await documents.close();
+    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -61,6 +66,6 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      }).finally(() => documents.close()),
   };
 }
