@@ -5,6 +5,7 @@ import { MeService } from './core/me.service';
 import { NoticesService } from './core/notices.service';
 import { describeProblem, problemOf } from './core/problem';
 import { PAGE_LINKS } from './shared/page-links';
+import { DOCUMENTS_LINK } from './features/documents/documents.routes';
 
 @Component({
   selector: 'app-root',
@@ -20,7 +21,7 @@ export class App {
   /** Only the pages the PDP allows appear in the navigation. */
   protected readonly links = computed(() => {
     const me = this.me();
-    return me ? PAGE_LINKS.filter((link) => me.permissions[link.name] === true) : [];
+    return me ? [...PAGE_LINKS.filter((link) => me.permissions[link.name] === true), DOCUMENTS_LINK] : [];
   });
 
   protected logout(): void {
