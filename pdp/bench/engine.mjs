@@ -3,7 +3,7 @@
 // timer overhead subtracted). Then the schema.json request check, and data files: loading a
 // directory of 100,000 users (check, revision, compile), the heap it holds, and what a `data`
 // lookup adds to a decision. Run through `npm run bench -w pdp` (needs `npm run build -w pdp`).
-import { checkPolicySources, compile, decide, requestCheckFor } from '../dist/index.js';
+import { checkPolicySources, compile, decide, loadPolicies, plan, requestCheckFor } from '../dist/index.js';
 
 const SIZES = [10, 1_000, 10_000];
 const DECISIONS = 200_000;
@@ -142,6 +142,24 @@ const ratioSame = large.same.medianUs / small.same.medianUs;
 const ratioSpread = large.spread.medianUs / small.spread.medianUs;
 console.log(`${large.policies} vs ${small.policies} policies: same ${ratioSame.toFixed(2)}x, spread ${ratioSpread.toFixed(2)}x (target <= 1.5x: ${verdict(ratioSame <= 1.5)} / ${verdict(ratioSpread <= 1.5)})`);
 
+// Query plans ("which resources may this subject see?"): the demo policies (policies/), for users
+// of every group mix and each of their resource types and actions, and the generated 10-policy set,
+// whose owner condition and lock deny make the plans conditional.
+const demo = await loadPolicies(new URL('../../policies/', import.meta.url).pathname);
+if (!demo.ok) throw new Error(JSON.stringify(demo.errors.slice(0, 3)));
+const demoCompiled = compile(demo.policySet);
+const demoTypes = demo.policySet.policies.map((p) => p.resource);
+const demoGroups = [[], ['oracle-ai-users'], ['oracle-ai-admins'], ['oracle-ai-users', 'other']];
+const demoPlans = Array.from({ length: 4096 }, (_, i) => ({
+  subject: { id: `user-${i % 50}`, groups: demoGroups[i % demoGroups.length], claims: { account_status: i % 7 === 0 ? 'suspended' : 'active' } },
+  action: ['read', 'write', 'list'][i % 3],
+  resourceType: demoTypes[i % demoTypes.length],
+}));
+const planDemo = timeCalls((request) => plan(demoCompiled, request), demoPlans);
+const generated = compile(checkPolicySources({ policies: generate(10).policies.map((p) => ({ file: `${p.id}.json`, text: JSON.stringify(p) })), roles: { file: 'roles.json', text: JSON.stringify({ roles: generate(10).roles }) } }).policySet);
+const planGenerated = timeCalls((r) => plan(generated, { subject: r.subject, action: r.action, resourceType: r.resource.type }), requestsOver(10, rng(42)));
+console.log(`plan, demo policies: median ${planDemo.medianUs.toFixed(3)} µs, p99 ${planDemo.p99Us.toFixed(3)} µs (target < 50 µs: ${verdict(planDemo.medianUs < 50)}); generated 10-policy set (conditional plans): median ${planGenerated.medianUs.toFixed(3)} µs, p99 ${planGenerated.p99Us.toFixed(3)} µs`);
+
 // The edge's schema.json check (PDP_SCHEMA_ENFORCE warn or reject), paid per request when the set
 // has a schema: the 10-policy set with its attributes declared.
 const { policies: few, roles: fewRoles } = generate(10);
@@ -212,4 +230,4 @@ console.log(`  decision, roles from data/users.json:   median ${data.viaData.med
 console.log(`  a data lookup adds ${added.toFixed(3)} µs at the median (target < 0.2 µs: ${verdict(added < 0.2)})`);
 const addedFew = fewUsers.viaData.medianUs - fewUsers.viaVar.medianUs;
 console.log(`  with ${fewUsers.users} users (all in cache): var ${fewUsers.viaVar.medianUs.toFixed(3)} µs, data ${fewUsers.viaData.medianUs.toFixed(3)} µs: the lookup itself adds ${addedFew.toFixed(3)} µs (target < 0.2 µs: ${verdict(addedFew < 0.2)})`);
-if (process.env.BENCH_JSON) console.log(JSON.stringify({ engine: results, data, few: fewUsers }));
+if (process.env.BENCH_JSON) console.log(JSON.stringify({ engine: results, plan: { demo: planDemo, generated: planGenerated }, data, few: fewUsers }));

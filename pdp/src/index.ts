@@ -23,6 +23,8 @@ export type { PolicyTestCase, PolicyTestFile, PolicyTestReport, CaseResult, Load
 export { compilePolicySet as compile, compilePolicySet, InvalidPolicySetError } from './policy/compile.js';
 export type { CompiledPolicySet } from './engine/compile.js';
 export { decide, REASON_CODES } from './engine/decide.js';
+export { plan, PlanUnsupportedError } from './engine/plan.js';
+export type { PlanKind, PlanRequest, PlanResult } from './engine/plan.js';
 export { ALLOWED_OPERATORS, VAR_ROOTS } from './engine/logic.js';
 export type * from './engine/types.js';
 

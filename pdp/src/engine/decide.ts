@@ -33,7 +33,7 @@ function contains(list: readonly unknown[], value: string): boolean {
   return false;
 }
 
-function matchesNames(held: readonly unknown[], anyOf: readonly string[] | null, allOf: readonly string[] | null): boolean {
+export function matchesNames(held: readonly unknown[], anyOf: readonly string[] | null, allOf: readonly string[] | null): boolean {
   if (anyOf !== null) {
     let found = false;
     for (let i = 0; i < anyOf.length; i++) {
@@ -51,7 +51,7 @@ function matchesNames(held: readonly unknown[], anyOf: readonly string[] | null,
 }
 
 /** Reads the request once; a string says why it is not a decision request. */
-function viewOf(request: unknown): RequestView | string {
+export function viewOf(request: unknown): RequestView | string {
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'the request must be an object';
   const subject = ownValue(request, 'subject');
   if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) return 'subject must be an object';
@@ -92,11 +92,11 @@ function denyWithoutRules(code: string, message: string, explain: boolean): Deci
   return decision;
 }
 
-function errorReason(rule: CompiledRule, message: string): DecisionReason {
+export function errorReason(rule: CompiledRule, message: string): DecisionReason {
   return { policy: rule.policy, rule: rule.rule, effect: 'deny', code: REASON_CODES.evaluationError, message };
 }
 
-function rolesErrorMessage(derived: DerivedRoles): string {
+export function rolesErrorMessage(derived: DerivedRoles): string {
   return `role derivation failed: ${derived.errors.map((e) => `${e.role}: ${e.message}`).join('; ')}`;
 }
 

@@ -279,7 +279,7 @@ export function runLogic(compiled: CompiledLogic, values: unknown[], record?: Da
 export type FastLogic = (values: unknown[]) => unknown;
 
 /** json-logic-js's truthiness: JavaScript's, except that an empty array is false. */
-function truthy(value: unknown): boolean {
+export function truthy(value: unknown): boolean {
   if (Array.isArray(value) && value.length === 0) return false;
   return !!value;
 }
@@ -378,4 +378,13 @@ export function compileFast(node: unknown): FastLogic | null {
 function jsonLogicIn(a: unknown, b: { indexOf?: (x: unknown) => number } | null | undefined): boolean {
   if (!b || typeof b.indexOf === 'undefined') return false;
   return b.indexOf(a) !== -1;
+}
+
+/**
+ * json-logic-js's own evaluation of an expression on `data`, for callers that need the value and
+ * not only its truthiness (the query planner folds known sub-expressions with it). Throws what
+ * json-logic-js throws.
+ */
+export function applyJsonLogic(logic: unknown, data: unknown): unknown {
+  return jsonLogic.apply(logic, data);
 }
