@@ -22,6 +22,11 @@ export interface PdpDecision {
   revision: DecisionResponse['revision'] | undefined;
 }
 
+/** What demo-api keeps of a PDP plan: `condition` only for `conditional`. */
+export type PdpPlan =
+  | { kind: 'always_allowed' | 'always_denied'; revision: string }
+  | { kind: 'conditional'; condition: unknown; revision: string };
+
 function unavailable(detail: string, cause?: unknown): ApiError {
   return new ApiError('pdp_unavailable', detail, {}, cause === undefined ? undefined : { cause });
 }
@@ -94,6 +99,19 @@ export class PdpClient {
       throw unavailable('The policy decision point gave a malformed batch answer.');
     }
     return answer.results.map(decisionOf);
+  }
+
+  /**
+   * POST /v1/plan: which resources of a type the subject may act on. Anything but one of the
+   * three kinds (a conditional one with its condition) is a malformed answer, never an allow.
+   */
+  async plan(subject: PdpSubject, request: { resourceType: string; action: string }): Promise<PdpPlan> {
+    const answer = (await this.#call('POST', '/v1/plan', { subject, ...request })) as { kind?: unknown; condition?: unknown; revision?: unknown } | null;
+    const kind = answer?.kind;
+    if (!answer || typeof answer.revision !== 'string' || (kind !== 'always_allowed' && kind !== 'always_denied' && kind !== 'conditional') || (kind === 'conditional' && answer.condition === undefined)) {
+      throw unavailable('The policy decision point gave a malformed plan.');
+    }
+    return kind === 'conditional' ? { kind, condition: answer.condition, revision: answer.revision } : { kind, revision: answer.revision };
   }
 
   /** GET /v1/policies, passed through as the PDP gives it (only its outline is checked). */

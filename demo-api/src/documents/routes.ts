@@ -15,6 +15,7 @@ import { subjectOf } from '../http/authorize.js';
 import { jsonBody } from '../http/body.js';
 import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
 import type { PdpClient, PdpDecision, PdpItem } from '../pdp-client.js';
+import { userOf } from '../routes/app.js';
 import { attributesOf, type DocumentRow, type DocumentStore } from './store.js';
 
 export const DOCUMENT_TYPE = 'document';
@@ -55,12 +56,6 @@ const ID = new RegExp(DOCUMENT_ID_PATTERN);
 /** The decision request for one document: its id and the attributes the policies read. */
 export function documentItem(doc: { id: string } & Parameters<typeof attributesOf>[0], action: string): PdpItem {
   return { resource: { type: DOCUMENT_TYPE, id: doc.id, attributes: { ...attributesOf(doc) } }, action };
-}
-
-function userOf(ctx: ApiContext): AuthUser {
-  const user = ctx.state.user;
-  if (!user) throw new ApiError('token_missing');
-  return user;
 }
 
 // The same answer for a document that does not exist and one the caller may not read, so a 404
