@@ -7,7 +7,7 @@ import { bearerAuth } from './http/auth.js';
 import { createAuthorize } from './http/authorize.js';
 import { cors } from './http/cors.js';
 import { addDocumentRoutes } from './documents/routes.js';
-import type { DocumentStore } from './documents/store.js';
+import type { Documents } from './documents/index.js';
 import { MAX_REQUEST_HEADERS, headerLimit, requestId } from './http/edge.js';
 import { problemResponder, requestLog, securityHeaders } from './http/errors.js';
 import type { ApiState } from './http/state.js';
@@ -24,7 +24,7 @@ export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', 
 export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
-  documents: DocumentStore;
+  documents: Documents;
 }
 
 /**
@@ -44,7 +44,7 @@ export function createApp({ config, logger, documents }: AppDeps): Koa<ApiState>
   });
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
   addAppRoutes(router, { authorize, pdp });
-  addDocumentRoutes(router, { pdp, store: documents, logger });
+  addDocumentRoutes(router, { pdp, documents, logger });
 
   const app = new Koa<ApiState>();
   // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.

@@ -32,6 +32,7 @@ export const PROBLEMS = {
   conflict: { status: 409, title: 'Conflict' },
   not_implemented: { status: 501, title: 'Method not implemented' },
   pdp_unavailable: { status: 503, title: 'Authorization service unavailable' },
+  documents_unavailable: { status: 503, title: 'Documents unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

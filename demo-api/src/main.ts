@@ -6,6 +6,11 @@ import { startApi } from './server.js';
 
 try {
   const api = await startApi(apiConfigFromEnv(process.env));
+  // The demo seeds its documents at start, and a database it cannot open stops it here.
+  await api.documentsReady().catch(async (err: unknown) => {
+    await api.close();
+    throw (err as Error).cause ?? err;
+  });
   const stop = (): void => {
     api.close().then(() => process.exit(0), () => process.exit(1));
   };

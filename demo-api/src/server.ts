@@ -5,11 +5,13 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { MAX_REQUEST_HEADERS } from './http/edge.js';
-import { openDocuments } from './documents/index.js';
+import { Documents } from './documents/index.js';
 
 export interface ApiHandle {
   readonly url: string;
   readonly config: ApiConfig;
+  /** Opens the documents' database now (else it opens on first use); rejects when it cannot. */
+  documentsReady(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,8 +28,8 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     // Belt and braces: nothing logs these, and if something ever does, they are cut.
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
-  const documents = await openDocuments(config, logger);
-  const app = createApp({ config, logger, documents: documents.store });
+  const documents = new Documents(config, logger);
+  const app = createApp({ config, logger, documents });
   const server = createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -47,9 +49,6 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
       server.off('error', reject);
       resolve();
     });
-  }).catch(async (err: unknown) => {
-    await documents.close();
-    throw err;
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -62,6 +61,7 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
   return {
     url,
     config,
+    documentsReady: () => documents.store().then(() => undefined),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -19,6 +19,7 @@ const token = (user: string): string => tokens.get(user) ?? '';
 
 beforeAll(async () => {
   stack = await startStack({ documentsSeedSize: SEED });
+  await stack.api.documentsReady();
   for (const user of DEMO_USERS) tokens.set(user, await signIn(stack.api, user));
 }, 90_000);
 afterAll(async () => {
@@ -157,6 +158,7 @@ describe('a live policy edit', () => {
     cpSync(POLICIES_DIR, dir, { recursive: true });
     pdp = await startPdpServer({ policiesDir: dir, host: '127.0.0.1', port: 0, clientTokens: [stack.pdpToken], logLevel: 'silent', decisionLog: false, watch: true });
     api = await stack.startApi({ pdpUrl: pdp.url, documentsSeedSize: SEED });
+    await api.documentsReady();
   }, 60_000);
   afterAll(async () => {
     await pdp?.close();

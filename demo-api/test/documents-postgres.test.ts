@@ -16,6 +16,7 @@ describe.skipIf(unavailable !== undefined)(`documents on Postgres through DATABA
   beforeAll(async () => {
     pg = await startTempPostgres();
     stack = await startStack({ databaseUrl: pg.url, documentsSeedSize: 40 });
+    await stack.api.documentsReady();
     alice = await signIn(stack.api, 'alice');
   }, 60_000);
   afterAll(async () => {
@@ -34,6 +35,7 @@ describe.skipIf(unavailable !== undefined)(`documents on Postgres through DATABA
 
   it('keeps the rows of a table that has some: a second API neither seeds again nor loses the edit', async () => {
     const again = await stack.startApi({ databaseUrl: pg.url, documentsSeedSize: 500 });
+    await again.documentsReady();
     const read = await send(again, 'GET', '/api/documents/alice-draft', alice);
     expect(read.body.title).toBe('Kept in Postgres');
     expect((await send(again, 'GET', '/api/documents/doc-000100', await signIn(again, 'carol'))).status).toBe(404);

@@ -10,6 +10,7 @@ const token = (user: string): string => tokens.get(user) ?? '';
 
 beforeAll(async () => {
   stack = await startStack();
+  await stack.api.documentsReady();
   for (const user of DEMO_USERS) tokens.set(user, await signIn(stack.api, user));
 }, 60_000);
 afterAll(async () => {
@@ -129,5 +130,17 @@ describe('PATCH and PUT /api/documents/:id', () => {
     expect(status).toBe(200);
     expect(body.title).toBe(title);
     expect((await send(stack.api, 'GET', '/api/documents/engineering-handbook', token('alice'))).status).toBe(200);
+  });
+});
+
+describe('a database that cannot be reached', () => {
+  it('is a 503 on the documents routes only, and the other routes serve on', async () => {
+    const api = await stack.startApi({ databaseUrl: 'postgres://nobody@127.0.0.1:9/none' });
+    await expect(api.documentsReady()).rejects.toThrow();
+    const { status, body } = await send(api, 'GET', '/api/documents/alice-draft', token('alice'));
+    expect(status).toBe(503);
+    expect(body.code).toBe('documents_unavailable');
+    expect(JSON.stringify(body)).not.toContain('nobody');
+    expect((await send(api, 'GET', '/api/me', token('alice'))).status).toBe(200);
   });
 });

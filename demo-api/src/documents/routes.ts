@@ -16,7 +16,8 @@ import { jsonBody } from '../http/body.js';
 import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
 import type { PdpClient, PdpDecision, PdpItem } from '../pdp-client.js';
 import { userOf } from '../routes/app.js';
-import { attributesOf, type DocumentRow, type DocumentStore } from './store.js';
+import type { Documents } from './index.js';
+import { attributesOf, type DocumentRow } from './store.js';
 
 export const DOCUMENT_TYPE = 'document';
 
@@ -77,17 +78,17 @@ async function decideBoth(pdp: PdpClient, user: AuthUser, doc: DocumentRow): Pro
 
 export interface DocumentRouteDeps {
   pdp: PdpClient;
-  store: DocumentStore;
+  documents: Documents;
   logger: Logger;
 }
 
 /** `GET`, `PUT` and `PATCH /api/documents/:id`: one document, decided by the PDP on its attributes. */
-export function addDocumentRoutes(router: Router<ApiState>, { pdp, store, logger }: DocumentRouteDeps): void {
+export function addDocumentRoutes(router: Router<ApiState>, { pdp, documents, logger }: DocumentRouteDeps): void {
   async function readable(ctx: ApiContext): Promise<{ doc: DocumentRow; read: PdpDecision; write: PdpDecision }> {
     const user = userOf(ctx);
     const id = String(ctx.params.id);
     if (!ID.test(id)) throw notFound();
-    const doc = await store.get(id);
+    const doc = await (await documents.store()).get(id);
     if (!doc) throw notFound();
     const { read, write } = await decideBoth(pdp, user, doc);
     if (read.allow !== true) {
@@ -109,7 +110,7 @@ export function addDocumentRoutes(router: Router<ApiState>, { pdp, store, logger
       logger.info({ sub: user.sub, resource: DOCUMENT_TYPE, id: doc.id, action: 'write', decisionId: write.decisionId, revision: write.revision }, 'denied by the PDP');
       throw new ApiError('forbidden', `${user.username} may not edit this document: only its owner may, while it is a draft.`, { decisionId: write.decisionId, resource: DOCUMENT_TYPE, action: 'write' });
     }
-    const updated = await store.update(doc.id, attributesOf(doc), ctx.state.body as UpdateBody);
+    const updated = await (await documents.store()).update(doc.id, attributesOf(doc), ctx.state.body as UpdateBody);
     if (!updated) throw new ApiError('conflict', 'The document changed while it was being saved; load it again.');
     const after = await decideBoth(pdp, user, updated);
     ctx.body = viewOf(updated, after.read, after.write) satisfies DocumentView;
