@@ -15,6 +15,7 @@ export type {
   Problem,
   RuleTrace,
 } from './pdp.js';
+export type { PlanKind, PlanResponse } from './pdp.js';
 export {
   MAX_CHAT_MESSAGE,
   type AdminPoliciesResponse,

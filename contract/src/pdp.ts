@@ -67,6 +67,24 @@ export interface DecisionResponse {
   schemaErrors?: readonly FieldError[];
 }
 
+/** What `POST /v1/plan` says of every resource of the type asked about. */
+export type PlanKind = 'always_allowed' | 'always_denied' | 'conditional';
+
+/**
+ * `POST /v1/plan`: which resources of a type the subject may act on. For `conditional`, a
+ * resource is allowed exactly when `condition` (json-logic over `resource.id` and
+ * `resource.attributes.*`) is truthy on it; an evaluation that fails denies.
+ */
+export interface PlanResponse {
+  kind: PlanKind;
+  /** Only for `conditional`. */
+  condition?: unknown;
+  /** sha256 of the policy set that planned. */
+  revision: string;
+  /** For `always_denied` by a rule, an error or a refused token: why (empty for default deny). */
+  reasons?: readonly DecisionReason[];
+}
+
 /** `POST /v1/decide/batch`: one decision per item, in the order asked. */
 export interface BatchResponse {
   results: readonly DecisionResponse[];

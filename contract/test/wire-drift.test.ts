@@ -18,6 +18,7 @@ import type {
   DecisionReason,
   DecisionResponse,
   FieldError,
+  PlanResponse,
   PoliciesView,
   PolicyLoadError,
   PolicyRuleSummary,
@@ -56,6 +57,7 @@ const decisionKeys = {
   schemaErrors: 'optional',
 } as const satisfies KeyTable<DecisionResponse>;
 const batchKeys = { results: 'required' } as const satisfies KeyTable<BatchResponse>;
+const planKeys = { kind: 'required', condition: 'optional', revision: 'required', reasons: 'optional' } as const satisfies KeyTable<PlanResponse>;
 const problemKeys = {
   type: 'required',
   title: 'required',
@@ -140,6 +142,7 @@ describe('contract types and responses.schema.json have the same keys', () => {
     ['Reason', defs['Reason'], reasonKeys],
     ['Decision', defs['Decision'], decisionKeys],
     ['BatchResponse', defs['BatchResponse'], batchKeys],
+    ['Plan', defs['Plan'], planKeys],
     ['Problem', defs['Problem'], problemKeys],
     ['Problem.errors[]', at(defs['Problem'], 'errors'), fieldErrorKeys],
     ['PolicyError', defs['PolicyError'], policyErrorKeys],
@@ -212,6 +215,8 @@ describe('contract samples validate against responses.schema.json', () => {
     ['Decision', decision],
     ['Decision', explained],
     ['BatchResponse', { results: [decision, explained] } satisfies BatchResponse],
+    ['Plan', { kind: 'conditional', condition: { '==': [{ var: 'resource.attributes.owner' }, 'alice'] }, revision: 'sha256:0123' } satisfies PlanResponse],
+    ['Plan', { kind: 'always_denied', revision: 'sha256:0123', reasons: [tokenReason] } satisfies PlanResponse],
     ['Policies', loaded],
     ['Policies', empty],
     ['Problem', problem],
@@ -223,6 +228,7 @@ describe('contract samples validate against responses.schema.json', () => {
   it('the schema refuses what the types refuse (so the samples above can fail)', () => {
     expect(validator('Policies')({ ...empty, revision: 42 })).not.toEqual([]);
     expect(validator('Decision')({ ...decision, effect: 'maybe' })).not.toEqual([]);
+    expect(validator('Plan')({ kind: 'sometimes', revision: 'sha256:0123' })).not.toEqual([]);
     expect(validator('Problem')({ ...bareProblem, errors: [{ pointer: '/a', message: 'old shape' }] })).not.toEqual([]);
   });
 });

@@ -31,6 +31,7 @@ export const errorTable = {
   payload_too_large: { status: 413, exit: 1, title: 'Request body is too large' },
   unsupported_media_type: { status: 415, exit: 1, title: 'Content type must be application/json' },
   not_implemented: { status: 501, exit: 1, title: 'Method not implemented' },
+  plan_unsupported: { status: 422, exit: 1, title: 'The query plan cannot be expressed as a condition on the resource' },
   not_ready: { status: 503, exit: 1, title: 'No policy set is loaded yet' },
   // The process and its inputs (the CLI and `pdp serve`); never shown to an HTTP caller.
   usage: { status: 500, exit: 2, title: 'Command-line usage error' },

@@ -29,6 +29,7 @@ export const SCHEMA_FILES = {
   batch: 'decide-batch.schema.json',
   authzenEvaluation: 'authzen-evaluation.schema.json',
   authzenEvaluations: 'authzen-evaluations.schema.json',
+  plan: 'plan-request.schema.json',
 } as const;
 export type SchemaName = keyof typeof SCHEMA_FILES;
 
@@ -42,7 +43,7 @@ export function readSchema(name: SchemaName): Record<string, unknown> {
  * AuthZEN-evaluations schemas are not: their array limit comes from the server's configuration
  * (see {@link compileWithLimit}).
  */
-const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'attributeSchema', 'policyTest'];
+const SHARED: readonly SchemaName[] = ['decideCommon', 'authzenCommon', 'responses', 'decide', 'authzenEvaluation', 'policy', 'roles', 'attributeSchema', 'policyTest', 'plan'];
 
 let shared: Ajv2020 | undefined;
 const ids = new Map<SchemaName, string>();
@@ -90,6 +91,8 @@ export interface Validators {
   /** The decision request: `POST /v1/decide`, `pdp eval`, policy-test inputs and `checkRequest`. */
   request: ValidateFunction;
   authzenEvaluation: ValidateFunction;
+  /** `POST /v1/plan`. */
+  plan: ValidateFunction;
 }
 
 let validators: Validators | undefined;
@@ -103,6 +106,7 @@ export function getValidators(): Validators {
     policyTest: byId('policyTest'),
     request: byId('decide'),
     authzenEvaluation: byId('authzenEvaluation'),
+    plan: byId('plan'),
   };
   return validators;
 }

@@ -28,6 +28,7 @@ import { createDecisionCore, systemClock, type Clock } from './decisions.js';
 import { createDecisionIds } from './decision-id.js';
 import { createSteps, type StepDeps } from './handlers.js';
 import { createLoopbackHostOnly } from './host.js';
+import { createPlanStep } from './plan.js';
 import { buildOpenApi } from './openapi.js';
 import { sendProblem } from './respond.js';
 import { defineRoutes, type RouteSpec } from './routes.js';
@@ -138,7 +139,7 @@ export function createApp(deps: AppDeps): PdpApp {
     lifecycle,
     schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE,
   });
-  const routes = defineRoutes({ ...steps, callerAuth: createCallerAuth(config.clientTokens) });
+  const routes = defineRoutes({ ...steps, plan: createPlanStep({ core }), callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
 
   const table = routeTable(routes);

@@ -123,6 +123,7 @@ function rejectSubjectAndToken(body: Body): void {
 const BEFORE_SCHEMA: Partial<Record<RequestSchemaName, (body: Body) => void>> = {
   decide: rejectSubjectAndToken,
   batch: rejectSubjectAndToken,
+  plan: rejectSubjectAndToken,
 };
 
 export function createSteps(deps: StepDeps): Steps {

@@ -11,6 +11,7 @@ const REQUEST_COMPONENT: Record<RequestSchemaName, string> = {
   batch: 'DecideBatchRequest',
   authzenEvaluation: 'AuthzenEvaluationRequest',
   authzenEvaluations: 'AuthzenEvaluationsRequest',
+  plan: 'PlanRequest',
 };
 
 function rewriteRefs(value: unknown): unknown {

@@ -41,7 +41,7 @@ const DECIDE_ERRORS: RouteResponse[] = [
   { status: 503, description: 'No policy set loaded yet.', schema: 'Problem' },
 ];
 
-export function defineRoutes(h: Steps & { callerAuth: CallerAuth }): RouteSpec[] {
+export function defineRoutes(h: Steps & { callerAuth: CallerAuth; plan: Middleware }): RouteSpec[] {
   const { callerAuth, readBody, ready } = h;
   const routes: RouteDefinition[] = [
     {
@@ -61,6 +61,16 @@ export function defineRoutes(h: Steps & { callerAuth: CallerAuth }): RouteSpec[]
       summary: 'Several decisions for one subject, answered in order.',
       responses: [{ status: 200, description: 'One decision per item, in the same order.', schema: 'BatchResponse' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('batch'), ready, h.batch],
+    },
+    {
+      method: 'POST', path: '/v1/plan', operationId: 'plan',
+      summary: 'A query plan: which resources of a type the subject (or a token the PDP verifies) may act on: always, never, or a json-logic condition on the resource.',
+      responses: [
+        { status: 200, description: 'The plan (a refused token plans always_denied, naming why).', schema: 'Plan' },
+        { status: 422, description: 'The plan cannot be expressed as a condition on the resource (plan_unsupported): decide each resource instead.', schema: 'Problem' },
+        ...DECIDE_ERRORS,
+      ],
+      middleware: [callerAuth, readBody('plan'), ready, h.plan],
     },
     {
       method: 'POST', path: '/access/v1/evaluation', operationId: 'authzenEvaluation',

@@ -12,7 +12,7 @@ import { compileWithLimit, getValidators, readSchema, SCHEMA_FILES } from '../po
 /** Shared definitions referenced by the request schemas (`$ref: "<file>#/$defs/…"`). */
 export const COMMON_SCHEMA_FILES = [SCHEMA_FILES.decideCommon, SCHEMA_FILES.authzenCommon, SCHEMA_FILES.responses] as const;
 
-const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations'] as const;
+const REQUEST_SCHEMAS = ['decide', 'batch', 'authzenEvaluation', 'authzenEvaluations', 'plan'] as const;
 export type RequestSchemaName = (typeof REQUEST_SCHEMAS)[number];
 
 export type JsonSchema = Record<string, unknown>;
@@ -59,5 +59,6 @@ export function compileValidators(schemas: ApiSchemas): Readonly<Record<RequestS
     batch: make(compileWithLimit(schemas.requests.batch, schemas.maxBatch)),
     authzenEvaluation: make(getValidators().authzenEvaluation),
     authzenEvaluations: make(compileWithLimit(schemas.requests.authzenEvaluations, schemas.maxBatch)),
+    plan: make(getValidators().plan),
   });
 }
