@@ -33,6 +33,15 @@ describe.skipIf(unavailable !== undefined)(`documents on Postgres through DATABA
     expect((await send(stack.api, 'GET', '/api/documents/bob-public-draft', alice)).status).toBe(404);
   });
 
+  it('lists with the plan\'s WHERE there too: alice gets her documents and her department\'s, never bob\'s draft', async () => {
+    const { status, body } = await send(stack.api, 'GET', '/api/documents?limit=100', alice);
+    expect(status).toBe(200);
+    const ids = (body.documents as Array<{ id: string }>).map((d) => d.id);
+    expect(ids).toEqual(expect.arrayContaining(['alice-draft', 'engineering-handbook', 'product-brochure']));
+    expect(ids).not.toContain('bob-public-draft');
+    expect(body.total).toBe(ids.length);
+  });
+
   it('keeps the rows of a table that has some: a second API neither seeds again nor loses the edit', async () => {
     const again = await stack.startApi({ databaseUrl: pg.url, documentsSeedSize: 500 });
     await again.documentsReady();

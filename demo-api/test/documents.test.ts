@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DOCUMENT_CLASSIFICATIONS, DOCUMENT_STATUSES } from '@oracle-ai/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CURATED_DOCUMENTS } from '../src/db/seed.js';
+import { attributesOf } from '../src/documents/store.js';
 import { DEMO_USERS, send } from './support/documents.js';
+import { POLICIES_DIR } from './support/pdp.js';
 import { signIn, startStack, type Stack } from './support/stack.js';
 
 let stack: Stack;
@@ -142,5 +147,17 @@ describe('a database that cannot be reached', () => {
     expect(body.code).toBe('documents_unavailable');
     expect(JSON.stringify(body)).not.toContain('nobody');
     expect((await send(api, 'GET', '/api/me', token('alice'))).status).toBe(200);
+  });
+});
+
+describe('the policies and demo-api agree on what a document is', () => {
+  it('schema.json lists the contract\'s classifications and statuses, and the attributes demo-api sends', () => {
+    const schema = JSON.parse(readFileSync(join(POLICIES_DIR, 'schema.json'), 'utf8')) as {
+      resources: { document: { attributes: Record<string, { enum?: string[] }> } };
+    };
+    const attributes = schema.resources.document.attributes;
+    expect(attributes.classification?.enum).toEqual([...DOCUMENT_CLASSIFICATIONS]);
+    expect(attributes.status?.enum).toEqual([...DOCUMENT_STATUSES]);
+    expect(Object.keys(attributes).sort()).toEqual(Object.keys(attributesOf(CURATED_DOCUMENTS[0]!)).sort());
   });
 });

@@ -6,7 +6,9 @@ import {
   DOCUMENT_STATUSES,
   MAX_DOCUMENT_BODY,
   MAX_DOCUMENT_TITLE,
+  type DocumentListResponse,
   type DocumentStatus,
+  type DocumentSummary,
   type DocumentView,
 } from '@oracle-ai/contract';
 
@@ -14,10 +16,13 @@ import { ApiError } from '../errors.js';
 import { subjectOf } from '../http/authorize.js';
 import { jsonBody } from '../http/body.js';
 import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
+import { PdpClientError, planToSql } from '@oracle-ai/pdp-client';
+
 import type { PdpClient, PdpDecision, PdpItem } from '../pdp-client.js';
 import { userOf } from '../routes/app.js';
 import type { Documents } from './index.js';
-import { attributesOf, type DocumentRow } from './store.js';
+import { parseListQuery } from './list-query.js';
+import { DOCUMENT_COLUMNS, attributesOf, type DocumentRow } from './store.js';
 
 export const DOCUMENT_TYPE = 'document';
 
@@ -97,6 +102,28 @@ export function addDocumentRoutes(router: Router<ApiState>, { pdp, documents, lo
     }
     return { doc, read, write };
   }
+
+  // The PDP's plan for the caller becomes one parameterised WHERE: the list is exactly what
+  // /v1/decide would allow row by row, in one query, whatever the table's size.
+  router.get('/api/documents', async (ctx) => {
+    const user = userOf(ctx);
+    const { filters, limit, offset } = parseListQuery(ctx.query);
+    const plan = await pdp.plan(subjectOf(user), { resourceType: DOCUMENT_TYPE, action: 'read' });
+    let page: { documents: DocumentSummary[]; total: number } = { documents: [], total: 0 };
+    if (plan.kind !== 'always_denied') {
+      let allowed;
+      try {
+        // The first $n after the policy's are the filters': the store appends them.
+        allowed = planToSql(plan, { columns: DOCUMENT_COLUMNS });
+      } catch (err) {
+        if (!(err instanceof PdpClientError)) throw err;
+        logger.warn({ sub: user.sub, revision: plan.revision, message: err.message }, 'the documents plan cannot be turned into SQL');
+        throw new ApiError('documents_unavailable', 'The policy for documents cannot be listed as one query; ask an administrator.');
+      }
+      page = await (await documents.store()).list(allowed, filters, { limit, offset });
+    }
+    ctx.body = { ...page, limit, offset, revision: plan.revision } satisfies DocumentListResponse;
+  });
 
   router.get('/api/documents/:id', async (ctx) => {
     const { doc, read, write } = await readable(ctx);

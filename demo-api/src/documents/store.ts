@@ -1,4 +1,5 @@
 import type { DocumentClassification, DocumentStatus, DocumentSummary, DocumentUpdate } from '@oracle-ai/contract';
+import type { ColumnSpec, SqlWhere } from '@oracle-ai/pdp-client';
 
 import type { Database } from '../db/database.js';
 
@@ -19,16 +20,24 @@ export interface DocumentAttributes {
  * The one column map: request path → documents column, for the decision requests and for the
  * plan's condition turned into SQL. Nothing else about a document reaches the PDP.
  */
-export const DOCUMENT_COLUMNS = Object.freeze({
-  'resource.id': 'id',
-  'resource.attributes.owner': 'owner',
-  'resource.attributes.department': 'department',
-  'resource.attributes.classification': 'classification',
-  'resource.attributes.status': 'status',
-} as const);
+export const DOCUMENT_COLUMNS: Readonly<Record<string, ColumnSpec>> = Object.freeze({
+  'resource.id': { column: 'id', type: 'text' },
+  'resource.attributes.owner': { column: 'owner', type: 'text' },
+  'resource.attributes.department': { column: 'department', type: 'text' },
+  'resource.attributes.classification': { column: 'classification', type: 'text' },
+  'resource.attributes.status': { column: 'status', type: 'text' },
+});
 
+const ATTRIBUTE_PREFIX = 'resource.attributes.';
+// Each attribute's name and its column (the same word in this table).
+const ATTRIBUTE_COLUMNS = Object.entries(DOCUMENT_COLUMNS).flatMap(([path, spec]) =>
+  path.startsWith(ATTRIBUTE_PREFIX) ? [[path.slice(ATTRIBUTE_PREFIX.length), String(spec.column)] as const] : [],
+);
+
+/** The attributes of a row as the PDP is told them: exactly the mapped ones. */
 export function attributesOf(doc: DocumentAttributes): DocumentAttributes {
-  return { owner: doc.owner, department: doc.department, classification: doc.classification, status: doc.status };
+  const row = doc as unknown as Record<string, unknown>;
+  return Object.fromEntries(ATTRIBUTE_COLUMNS.map(([name, column]) => [name, row[column]])) as unknown as DocumentAttributes;
 }
 
 const SUMMARY_COLUMNS = 'id, title, owner, department, classification, status, updated_at';
@@ -63,12 +72,6 @@ export interface ListFilters {
   department?: string;
   /** A substring of the title, case-insensitive. */
   q?: string;
-}
-
-/** A condition over the documents table: SQL with `$1…$n` and their values. */
-export interface SqlCondition {
-  sql: string;
-  params: readonly unknown[];
 }
 
 // LIKE's own wildcards in a search string are matched as themselves.
@@ -110,9 +113,9 @@ export class DocumentStore {
    * One page of the documents that satisfy `allowed` (the policy's condition, already SQL) and the
    * filters, newest first, with the count of all of them: one query.
    */
-  async list(allowed: SqlCondition, filters: ListFilters, page: { limit: number; offset: number }): Promise<{ documents: DocumentSummary[]; total: number }> {
-    const params: unknown[] = [...allowed.params];
-    const where = [`(${allowed.sql})`];
+  async list(allowed: SqlWhere, filters: ListFilters, page: { limit: number; offset: number }): Promise<{ documents: DocumentSummary[]; total: number }> {
+    const params: unknown[] = [...allowed.values];
+    const where = [`(${allowed.text})`];
     const add = (sql: (n: string) => string, value: unknown): void => {
       params.push(value);
       where.push(sql(`$${params.length}`));
