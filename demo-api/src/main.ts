@@ -5,10 +5,8 @@ import { ConfigError } from './errors.js';
 import { startApi } from './server.js';
 
 try {
-  const api = await startApi(apiConfigFromEnv(process.env));
-  // The demo seeds its documents at start, and a database it cannot open stops it here.
-  await api.documentsReady().catch(async (err: unknown) => {
-    await api.close();
+  // The demo seeds its documents before it listens, and a database it cannot open stops it here.
+  const api = await startApi(apiConfigFromEnv(process.env), { documentsAtStart: true }).catch((err: unknown) => {
     throw (err as Error).cause ?? err;
   });
   const stop = (): void => {

@@ -17,6 +17,8 @@ export interface ApiHandle {
 
 export interface StartApiOptions {
   logger?: Logger;
+  /** Open (and seed) the documents' database before listening, so /healthz means ready; else on first use. */
+  documentsAtStart?: boolean;
 }
 
 /** Starts demo-api with `overrides` over the documented defaults; resolves once it listens. */
@@ -29,6 +31,7 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
   const documents = new Documents(config, logger);
+  if (options.documentsAtStart) await documents.store();
   const app = createApp({ config, logger, documents });
   const server = createServer(
     {

@@ -10,7 +10,7 @@ import { DocumentStore } from './store.js';
 /**
  * The documents' database, opened (table created, seeded when empty) on first use: PGlite takes
  * a few seconds to start, which an API that never serves a document should not pay. `main.ts`
- * opens it at start, so the demo seeds then and a bad DATABASE_URL stops it there.
+ * opens it before listening, so the demo seeds at start and a bad DATABASE_URL stops it there.
  */
 export class Documents {
   readonly #config: Pick<ApiConfig, 'databaseUrl' | 'documentsSeedSize'>;
