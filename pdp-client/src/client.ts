@@ -3,7 +3,7 @@
  * `allow: true` (and the matching effect); every other outcome is a deny or a
  * {@link PdpClientError}, which the caller must treat as a deny.
  */
-import type { BatchResponse, DecisionResponse, PlanResponse } from '@oracle-ai/contract';
+import type { BatchResponse, DecisionResponse, PlanResponse, PoliciesView } from '@oracle-ai/contract';
 import { PdpClientError } from './errors.js';
 import { checkCondition } from './residual.js';
 import { Transport, type JsonAnswer } from './transport.js';
@@ -110,8 +110,9 @@ export class PdpClient {
     this.#timeoutMs = options.timeoutMs ?? 1000;
   }
 
+  /** POSTs `body`, or GETs when it is undefined. */
   async #post(path: string, body: unknown, options: CallOptions | undefined): Promise<unknown> {
-    const answer: JsonAnswer = await this.#transport.post(path, body, options?.timeoutMs ?? this.#timeoutMs);
+    const answer: JsonAnswer = await this.#transport.send(path, body, options?.timeoutMs ?? this.#timeoutMs);
     if (answer.status === 200) {
       if (answer.body === undefined) throw bad(`The PDP answered ${path} without a JSON body.`);
       return answer.body;
@@ -140,6 +141,13 @@ export class PdpClient {
   /** Which resources of a type the subject may act on (`POST /v1/plan`); see planToSql and planToPredicate. */
   async plan(request: PlanRequest, options?: CallOptions): Promise<PlanResponse> {
     return planOf(await this.#post('/v1/plan', request, options));
+  }
+
+  /** The policy set being served (`GET /v1/policies`); only its outline is checked. */
+  async policies(options?: CallOptions): Promise<PoliciesView> {
+    const body = (await this.#post('/v1/policies', undefined, options)) as Partial<Record<keyof PoliciesView, unknown>> | null;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || !Array.isArray(body.policies)) throw bad('The PDP gave a malformed policy listing.');
+    return body as unknown as PoliciesView;
   }
 
   /** Closes the pooled connections. */

@@ -53,8 +53,9 @@ export class Transport {
     this.#maxBytes = options.maxResponseBytes;
   }
 
-  async post(path: string, body: unknown, timeoutMs: number): Promise<JsonAnswer> {
-    const payload = Buffer.from(JSON.stringify(body));
+  /** POST with a JSON body, or GET without one (`body` undefined). */
+  async send(path: string, body: unknown, timeoutMs: number): Promise<JsonAnswer> {
+    const payload = body === undefined ? null : Buffer.from(JSON.stringify(body));
     const deadline = Date.now() + timeoutMs;
     const attempt: Attempt = { reused: false, bytes: 0 };
     try {
@@ -78,10 +79,11 @@ export class Transport {
     this.#agent.destroy();
   }
 
-  #once(path: string, payload: Buffer, deadline: number, agent: http.Agent, attempt: Attempt): Promise<JsonAnswer> {
+  #once(path: string, payload: Buffer | null, deadline: number, agent: http.Agent, attempt: Attempt): Promise<JsonAnswer> {
     return new Promise<JsonAnswer>((resolve, reject) => {
       const url = new URL(path, this.#base);
-      const req = this.#request(url, { method: 'POST', agent, headers: { ...this.#headers, 'content-length': payload.length } });
+      const headers = payload === null ? { accept: this.#headers.accept as string, ...(this.#headers.authorization ? { authorization: this.#headers.authorization } : {}) } : { ...this.#headers, 'content-length': String(payload.length) };
+      const req = this.#request(url, { method: payload === null ? 'GET' : 'POST', agent, headers });
       const remaining = Math.max(0, deadline - Date.now());
       const timer = setTimeout(() => req.destroy(new PdpClientError('timeout', `The PDP did not answer within the timeout (${path}).`)), remaining);
       let bytesAtStart = 0;
@@ -123,7 +125,8 @@ export class Transport {
           resolve({ status: res.statusCode ?? 0, contentType, body: parsed });
         });
       });
-      req.end(payload);
+      if (payload === null) req.end();
+      else req.end(payload);
     });
   }
 }

@@ -88,6 +88,8 @@ describe('against a real PDP', () => {
     expect(batch.map((d) => d.allow)).toEqual([true, false]);
     expect(await client.plan({ subject: ALICE, resourceType: 'document', action: 'read' })).toMatchObject({ kind: 'conditional', condition: { '==': [{ var: 'resource.attributes.owner' }, 'alice'] } });
     expect((await client.plan({ subject: ALICE, resourceType: 'document', action: 'list' })).kind).toBe('always_allowed');
+    const listing = await client.policies();
+    expect(listing.policies.map((p) => p.id)).toEqual(['docs']);
   });
 
   it('turns a refused request into a typed error, never an allow', async () => {

@@ -66,7 +66,8 @@ let db: PGlite;
 beforeAll(async () => {
   db = new PGlite();
   await db.exec('CREATE TABLE docs (id text PRIMARY KEY, owner text, tag text, level float8, archived boolean); CREATE TABLE canary (x int);');
-});
+  // Postgres starts in WebAssembly: seconds on an idle machine, more on a busy one.
+}, 120_000);
 afterAll(async () => {
   await db.close();
 });

@@ -10,31 +10,31 @@ import jsonLogicModule from 'json-logic-js';
 import type { CheckedPolicySet, DataFiles, Decision, DecisionReason, DecisionRequest, Policy, PolicySet, RoleDefinition, Rule } from '../src/engine/types.js';
 import { checkPolicySources } from '../src/policy/loader.js';
 
-export const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(v: unknown): boolean };
+const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(v: unknown): boolean };
 
 // ---------- generators ----------
 
-export const GROUPS = ['g1', 'g2', 'g3', 'g4'];
+const GROUPS = ['g1', 'g2', 'g3', 'g4'];
 export const ACTIONS = ['read', 'write', 'delete'];
 export const TYPES = ['doc', 'img'];
-export const ROLE_NAMES = ['r0', 'r1', 'r2', 'r3'];
-export const IDS = ['alice', 'bob', ''];
+const ROLE_NAMES = ['r0', 'r1', 'r2', 'r3'];
+const IDS = ['alice', 'bob', ''];
 
-export const nameList = (pool: string[]) => fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 });
-export const matcher = (pool: string[]) =>
+const nameList = (pool: string[]) => fc.uniqueArray(fc.constantFrom(...pool), { minLength: 1, maxLength: 3 });
+const matcher = (pool: string[]) =>
   fc
     .record({ anyOf: nameList(pool), allOf: nameList(pool) }, { requiredKeys: [] })
     .filter((m) => Object.keys(m).length > 0);
 
 /** Request values, including ones that make json-logic-js operators throw, and keys a data lookup must not follow. */
-export const leaf = fc.oneof(
+const leaf = fc.oneof(
   fc.constantFrom<unknown>(null, true, false, 0, 1, 5, 10, '', 'x', 'alice', 'bob', '3', ['x', 'y'], [], '__proto__', 'constructor', 'toString', 'g1', -1, 1.5),
   fc.constantFrom<unknown>({ toString: 1 }, { indexOf: 1 }, { valueOf: 1, toString: 1 }, {}),
   fc.integer({ min: -5, max: 20 }),
 );
 
 /** What a policy may write as a literal: no objects (json-logic would read one as an operation). */
-export const literal = leaf.filter((x) => typeof x !== 'object' || x === null || Array.isArray(x));
+const literal = leaf.filter((x) => typeof x !== 'object' || x === null || Array.isArray(x));
 
 export const PATHS = [
   'subject.id',
@@ -57,16 +57,16 @@ export const PATHS = [
   'context.hour',
   'context.hasOwnProperty',
 ];
-export const ROLE_PATHS = PATHS.filter((p) => !p.startsWith('subject.roles'));
+const ROLE_PATHS = PATHS.filter((p) => !p.startsWith('subject.roles'));
 
 /** Data files: users by id (a legitimate `toString` entity, and keys a bad number would name, among them), groups by name. */
-export const DATA_FILES = ['users', 'groups'];
-export const USER_KEYS = [...IDS, 'toString', '0', '-1', '1.5'];
-export const entity = fc.record(
+const DATA_FILES = ['users', 'groups'];
+const USER_KEYS = [...IDS, 'toString', '0', '-1', '1.5'];
+const entity = fc.record(
   { roles: fc.subarray([...ROLE_NAMES, 'x']), level: leaf, tags: fc.constantFrom(['a', 'b'], 'ab', []), group: fc.constantFrom('g1', 'g2', 'nope', 0), title: fc.constantFrom('r1x', 'r1') },
   { requiredKeys: [] },
 );
-export const optionalKeys = <T>(keys: string[], value: fc.Arbitrary<T>) => fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
+const optionalKeys = <T>(keys: string[], value: fc.Arbitrary<T>) => fc.record(Object.fromEntries(keys.map((k) => [k, value])), { requiredKeys: [] });
 export const dataArb: fc.Arbitrary<DataFiles> = fc
   .record({ users: optionalKeys(USER_KEYS, entity), groups: optionalKeys(GROUPS, fc.record({ members: fc.subarray(IDS), level: leaf }, { requiredKeys: [] })) })
   .map((d) => JSON.parse(JSON.stringify(d)) as DataFiles);
@@ -76,7 +76,7 @@ export const dataArb: fc.Arbitrary<DataFiles> = fc
  * of a user's group), then field names, indexes or `var`s. Biased so that lookups find entities
  * often enough for a wrong value to change decisions.
  */
-export function dataLookupArb(paths: string[]): fc.Arbitrary<unknown> {
+function dataLookupArb(paths: string[]): fc.Arbitrary<unknown> {
   const vars = fc.constantFrom(...paths).map((p) => ({ var: p }));
   const idVars = fc.constantFrom(...paths.filter((p) => ['subject.id', 'resource.id', 'resource.attributes.owner', 'context.hour', 'subject.claims.level'].includes(p))).map((p) => ({ var: p }));
   const field = fc.oneof(fc.constantFrom<unknown>('roles', 'level', 'tags', 'group', 'members', 'title', 'toString', 'length', 0, 1), vars);
@@ -88,7 +88,7 @@ export function dataLookupArb(paths: string[]): fc.Arbitrary<unknown> {
   return fc.oneof(users, groups);
 }
 
-export function logicArb(paths: string[]): fc.Arbitrary<unknown> {
+function logicArb(paths: string[]): fc.Arbitrary<unknown> {
   const v = fc.oneof(
     fc.constantFrom(...paths).map((p) => ({ var: p })),
     fc.tuple(fc.constantFrom(...paths), literal).map(([p, d]) => ({ var: [p, d] })),
@@ -111,7 +111,7 @@ export function logicArb(paths: string[]): fc.Arbitrary<unknown> {
   return expr.map((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : { '!!': e }));
 }
 
-export const ruleArb = (id: string, paths: string[] = PATHS): fc.Arbitrary<Rule> =>
+const ruleArb = (id: string, paths: string[] = PATHS): fc.Arbitrary<Rule> =>
   fc
     .record(
       {
@@ -163,7 +163,7 @@ export const rolesArb: fc.Arbitrary<Record<string, RoleDefinition>> = fc
   )
   .map((entries) => Object.fromEntries(entries) as Record<string, RoleDefinition>);
 
-export const objectOf = (keys: string[]) =>
+const objectOf = (keys: string[]) =>
   fc.dictionary(fc.constantFrom(...keys), leaf, { maxKeys: keys.length });
 
 export const requestArb: fc.Arbitrary<unknown> = fc
@@ -202,7 +202,7 @@ export const requestArb: fc.Arbitrary<unknown> = fc
  * JavaScript's OrdinaryToPrimitive, for prototype-less copies: operators such as `cat` or `==`
  * then convert them exactly as they would the ordinary object (an own `toString: 1` still throws).
  */
-export function ordinaryToPrimitive(this: Record<string, unknown>, hint: string): unknown {
+function ordinaryToPrimitive(this: Record<string, unknown>, hint: string): unknown {
   const order = hint === 'string' ? (['toString', 'valueOf'] as const) : (['valueOf', 'toString'] as const);
   for (const name of order) {
     const fn = Object.hasOwn(this, name) ? this[name] : Object.prototype[name];
@@ -231,7 +231,7 @@ export function sanitise(value: unknown): unknown {
  * `action.properties.*` the request's actionProperties. json-logic-js reads them under keys of
  * their own.
  */
-export function actionPaths(logic: unknown): unknown {
+function actionPaths(logic: unknown): unknown {
   if (Array.isArray(logic)) return logic.map(actionPaths);
   if (typeof logic !== 'object' || logic === null) return logic;
   const [op, args] = Object.entries(logic)[0] as [string, unknown];
@@ -243,7 +243,7 @@ export function actionPaths(logic: unknown): unknown {
 
 export const apply = (logic: unknown, data: Record<string, unknown>, files: DataFiles): boolean => jsonLogic.truthy(applyWithData(actionPaths(logic), data, files));
 
-export const reads = (logic: unknown, prefix: string): boolean => JSON.stringify(logic ?? null).includes(`"${prefix}`);
+const reads = (logic: unknown, prefix: string): boolean => JSON.stringify(logic ?? null).includes(`"${prefix}`);
 
 /**
  * The data operator as specified: a literal file, then segments (a literal string; a number that is
@@ -251,7 +251,7 @@ export const reads = (logic: unknown, prefix: string): boolean => JSON.stringify
  * the same rule), own properties of objects, arrays and strings only, never a prototype key; null
  * when anything is absent or unusable.
  */
-export function lookup(files: DataFiles, args: unknown[], request: unknown): unknown {
+function lookup(files: DataFiles, args: unknown[], request: unknown): unknown {
   const [file, ...segments] = args as [string, ...unknown[]];
   let value: unknown = Object.hasOwn(files, file) ? files[file] : null;
   for (const segment of segments) {
@@ -269,7 +269,7 @@ export function lookup(files: DataFiles, args: unknown[], request: unknown): unk
 }
 
 /** json-logic-js on the request, each `data` lookup replaced by a `var` of its value (json-logic-js knows no `data`). */
-export function applyWithData(logic: unknown, request: Record<string, unknown>, files: DataFiles): unknown {
+function applyWithData(logic: unknown, request: Record<string, unknown>, files: DataFiles): unknown {
   let n = 0;
   const substitute = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(substitute);
