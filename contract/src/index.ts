@@ -45,6 +45,20 @@ export {
   type TokenRequest,
   type TokenResponse,
 } from './demo-api.js';
+export {
+  DOCUMENT_CLASSIFICATIONS,
+  DOCUMENT_ID_PATTERN,
+  DOCUMENT_STATUSES,
+  MAX_DOCUMENT_BODY,
+  MAX_DOCUMENT_PAGE,
+  MAX_DOCUMENT_TITLE,
+  type DocumentClassification,
+  type DocumentListResponse,
+  type DocumentStatus,
+  type DocumentSummary,
+  type DocumentUpdate,
+  type DocumentView,
+} from './documents.js';
 export { PAGES, pageNamed, type Page, type PageDefinition, type PageName } from './pages.js';
 export { ALLOWED_JWT_ALGORITHMS, DEFAULT_JWT_ALGORITHMS, isAllowedJwtAlgorithm, type JwtAlgorithm } from './jwt.js';
 export { LOG_LEVELS, isLogLevel, type LogLevel } from './log-levels.js';

@@ -7,6 +7,8 @@ import { ApiError } from './errors.js';
 import { bearerAuth } from './http/auth.js';
 import { createAuthorize } from './http/authorize.js';
 import { cors } from './http/cors.js';
+import { addDocumentRoutes } from './documents/routes.js';
+import type { Documents } from './documents/index.js';
 import { MAX_REQUEST_HEADERS, headerLimit, requestId } from './http/edge.js';
 import { problemResponder, requestLog, securityHeaders } from './http/errors.js';
 import type { ApiState } from './http/state.js';
@@ -26,6 +28,7 @@ export interface AppDeps {
   logger: Logger;
   /** True once shutdown has begun: /readyz then answers 503. */
   draining?: () => boolean;
+  documents: Documents;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface AppDeps {
  * security headers, the header-count limit, CORS (preflights end here), the global JWT check, then the routes, each with its
  * own authorize(resource, action).
  */
-export function createApp({ config, logger, draining = () => false }: AppDeps): Koa<ApiState> {
+export function createApp({ config, logger, documents, draining = () => false }: AppDeps): Koa<ApiState> {
   const discovery = new OidcDiscovery(config);
   const keys = issuerKeys(config, discovery);
   const pdp = new PdpClient(config);
@@ -50,6 +53,7 @@ export function createApp({ config, logger, draining = () => false }: AppDeps): 
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
   addAppRoutes(router, { authorize, pdp });
   addAdminRoutes(router, { authorize, pdp });
+  addDocumentRoutes(router, { pdp, documents, logger });
 
   const app = new Koa<ApiState>();
   // Plain http on localhost or behind a proxy we do not trust: never read X-Forwarded-*.

@@ -57,6 +57,10 @@ export interface ApiConfig {
   readonly shutdownDelayMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
+  /** A Postgres server for the documents (postgres:// URL); unset: PGlite, in this process. Never logged. */
+  readonly databaseUrl: string | undefined;
+  /** Documents seeded into an empty table at start; 0: none. */
+  readonly documentsSeedSize: number;
 }
 
 /** What startApi takes: any field, as config or as the env would give it; the rest defaults. */
@@ -126,6 +130,8 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfigInput {
     shutdownDelayMs: num(env.API_SHUTDOWN_DELAY_MS),
     shutdownTimeoutMs: num(env.API_SHUTDOWN_TIMEOUT_MS),
     logLevel: str(env.LOG_LEVEL),
+    databaseUrl: str(env.DATABASE_URL),
+    documentsSeedSize: num(env.DOCUMENTS_SEED_SIZE),
   };
   return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as ApiConfigInput;
 }
@@ -134,6 +140,15 @@ function httpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return (url.protocol === 'http:' || url.protocol === 'https:') && !url.hash && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+function postgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
   } catch {
     return false;
   }
@@ -190,6 +205,8 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     shutdownDelayMs: input.shutdownDelayMs ?? 0,
     shutdownTimeoutMs: input.shutdownTimeoutMs ?? 10_000,
     logLevel: input.logLevel ?? 'info',
+    databaseUrl: input.databaseUrl,
+    documentsSeedSize: input.documentsSeedSize ?? 100,
   };
 
   const int = (value: number, min: number, max: number): boolean => Number.isInteger(value) && value >= min && value <= max;
@@ -239,6 +256,8 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
   else if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push('API_HEADERS_TIMEOUT_MS must not exceed API_REQUEST_TIMEOUT_MS');
   if (!int(config.shutdownDelayMs, 0, SHUTDOWN_MS_MAX)) problems.push(`API_SHUTDOWN_DELAY_MS must be an integer 0-${SHUTDOWN_MS_MAX}`);
   if (!int(config.shutdownTimeoutMs, 0, SHUTDOWN_MS_MAX)) problems.push(`API_SHUTDOWN_TIMEOUT_MS must be an integer 0-${SHUTDOWN_MS_MAX}`);
+  if (config.databaseUrl !== undefined && !postgresUrl(config.databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  if (!int(config.documentsSeedSize, 0, 1_000_000)) problems.push('DOCUMENTS_SEED_SIZE must be an integer 0-1000000');
   if (!isLogLevel(config.logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(config);

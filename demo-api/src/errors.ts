@@ -29,9 +29,11 @@ export const PROBLEMS = {
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
   not_implemented: { status: 501, title: 'Method not implemented' },
   pdp_unavailable: { status: 503, title: 'Authorization service unavailable' },
   shutting_down: { status: 503, title: 'Shutting down' },
+  documents_unavailable: { status: 503, title: 'Documents unavailable' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

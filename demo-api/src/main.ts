@@ -5,7 +5,10 @@ import { ConfigError } from './errors.js';
 import { startApi } from './server.js';
 
 try {
-  const api = await startApi(apiConfigFromEnv(process.env));
+  // The demo seeds its documents before it listens, and a database it cannot open stops it here.
+  const api = await startApi(apiConfigFromEnv(process.env), { documentsAtStart: true }).catch((err: unknown) => {
+    throw (err as Error).cause ?? err;
+  });
   const stop = (): void => {
     api.close().then(() => process.exit(0), () => process.exit(1));
   };

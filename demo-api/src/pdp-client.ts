@@ -17,7 +17,7 @@ export interface PdpExplainRequest extends PdpItem {
 }
 
 export interface PdpItem {
-  resource: { type: string; id?: string };
+  resource: { type: string; id?: string; attributes?: Record<string, unknown> };
   action: string;
 }
 
@@ -45,6 +45,10 @@ async function refusedInputOf(response: Response): Promise<ApiError> {
   const detail = typeof problem.detail === 'string' ? problem.detail : 'The policy decision point refused the request.';
   return new ApiError('invalid_request', detail, errors.length > 0 ? { errors } : {});
 }
+/** What demo-api keeps of a PDP plan: `condition` only for `conditional`. */
+export type PdpPlan =
+  | { kind: 'always_allowed' | 'always_denied'; revision: string }
+  | { kind: 'conditional'; condition: unknown; revision: string };
 
 function unavailable(detail: string, cause?: unknown): ApiError {
   return new ApiError('pdp_unavailable', detail, {}, cause === undefined ? undefined : { cause });
@@ -175,6 +179,19 @@ export class PdpClient {
       throw unavailable('The policy decision point gave a decision without its explanation.');
     }
     return answer as DecisionResponse;
+  }
+
+  /**
+   * POST /v1/plan: which resources of a type the subject may act on. Anything but one of the
+   * three kinds (a conditional one with its condition) is a malformed answer, never an allow.
+   */
+  async plan(subject: PdpSubject, request: { resourceType: string; action: string }): Promise<PdpPlan> {
+    const answer = (await this.#call('POST', '/v1/plan', { subject, ...request })) as { kind?: unknown; condition?: unknown; revision?: unknown } | null;
+    const kind = answer?.kind;
+    if (!answer || typeof answer.revision !== 'string' || (kind !== 'always_allowed' && kind !== 'always_denied' && kind !== 'conditional') || (kind === 'conditional' && answer.condition === undefined)) {
+      throw unavailable('The policy decision point gave a malformed plan.');
+    }
+    return kind === 'conditional' ? { kind, condition: answer.condition, revision: answer.revision } : { kind, revision: answer.revision };
   }
 
   /** GET /v1/policies, passed through as the PDP gives it (only its outline is checked). */

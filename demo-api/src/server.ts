@@ -6,10 +6,13 @@ import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { MAX_REQUEST_HEADERS } from './http/edge.js';
+import { Documents } from './documents/index.js';
 
 export interface ApiHandle {
   readonly url: string;
   readonly config: ApiConfig;
+  /** Opens the documents' database now (else it opens on first use); rejects when it cannot. */
+  documentsReady(): Promise<void>;
   /**
    * Graceful stop: /readyz answers 503 at once, requests are served for the shutdown delay, then
    * the server stops accepting, answers what it accepted with `Connection: close`, and cuts
@@ -20,6 +23,8 @@ export interface ApiHandle {
 
 export interface StartApiOptions {
   logger?: Logger;
+  /** Open (and seed) the documents' database before listening, so /healthz means ready; else on first use. */
+  documentsAtStart?: boolean;
 }
 
 /** Starts demo-api with `overrides` over the documented defaults; resolves once it listens. */
@@ -32,7 +37,9 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     redact: { paths: ['*.authorization', '*.access_token', '*.id_token', '*.code', '*.cookie', 'req.headers'], censor: '[redacted]' },
   });
   let draining = (): boolean => false;
-  const app = createApp({ config, logger, draining: () => draining() });
+  const documents = new Documents(config, logger);
+  if (options.documentsAtStart) await documents.store();
+  const app = createApp({ config, logger, documents, draining: () => draining() });
   const server = createServer(
     {
       headersTimeout: config.headersTimeoutMs,
@@ -66,10 +73,15 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
   return {
     url,
     config,
+    documentsReady: () => documents.store().then(() => undefined),
     close: async () => {
       if (config.shutdownDelayMs > 0) logger.info({ delayMs: config.shutdownDelayMs }, 'shutting down: /readyz answers 503, still serving');
-      const { cut } = await shutdown.shutdown();
-      if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
+      try {
+        const { cut } = await shutdown.shutdown();
+        if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
+      } finally {
+        await documents.close();
+      }
     },
   };
 }

@@ -88,7 +88,7 @@ describe('the routes', () => {
   it('GET /api/admin/policies passes the PDP listing through for carol', async () => {
     const { body } = await get(stack.api, '/api/admin/policies', tokens.get('carol'));
     expect(body.revision).toMatch(/^sha256:/);
-    expect((body.policies as Array<{ id: string }>).map((p) => p.id).sort()).toEqual(['admin', 'analytics', 'chat']);
+    expect((body.policies as Array<{ id: string }>).map((p) => p.id).sort()).toEqual(['admin', 'analytics', 'chat', 'documents']);
   });
 
   it('GET /api/logout gives the end-session URL with client_id and post_logout_redirect_uri', async () => {

@@ -15,6 +15,9 @@ const PAGES = [
 
 type PagePath = (typeof PAGES)[number]['path'];
 
+/** Every signed-in user has the Documents link, after the pages: the list holds what the PDP lets them read. */
+const navFor = (may: readonly PagePath[]): string[] => [...PAGES.filter((p) => may.includes(p.path)).map((p) => p.link), 'Documents'];
+
 const USERS: { name: string; groups: string[]; may: PagePath[]; hint: Partial<Record<PagePath, string>> }[] = [
   { name: 'alice', groups: ['oracle-ai-users'], may: ['/chat', '/analytics'], hint: { '/admin': 'oracle-ai-admins' } },
   {
@@ -54,8 +57,7 @@ describe.each(USERS)('$name', (user) => {
 
   it('signs in from the home page and the navigation shows exactly what the PDP allows', async () => {
     await signInFromHome(s.page, stack.webUrl, stack.idpUrl, user.name);
-    const expected = PAGES.filter((p) => user.may.includes(p.path)).map((p) => p.link);
-    expect(await navLinks(s.page)).toEqual(expected);
+    expect(await navLinks(s.page)).toEqual(navFor(user.may));
     expect(await token(s.page)).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(await s.page.evaluate(() => localStorage.length), 'nothing in localStorage').toBe(0);
     await shoot(s.page, `${user.name}-home`);
@@ -93,7 +95,7 @@ describe.each(USERS)('$name', (user) => {
       }
     }
     // The navigation never offers more than the PDP allows, wherever you are.
-    expect(await navLinks(s.page)).toEqual(PAGES.filter((p) => user.may.includes(p.path)).map((p) => p.link));
+    expect(await navLinks(s.page)).toEqual(navFor(user.may));
     await shoot(s.page, `${user.name}-typed-${target.path.slice(1)}`);
   });
 

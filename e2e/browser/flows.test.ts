@@ -199,7 +199,7 @@ describe('signed in', () => {
   it('is usable at phone width (carol: no sideways scrolling, every page reachable)', async () => {
     const s = await session({ width: 375, height: 740 });
     await signInFromHome(s.page, suite.stack.webUrl, suite.stack.idpUrl, 'carol');
-    expect(await navLinks(s.page)).toEqual(['Chat', 'Analytics', 'Admin']);
+    expect(await navLinks(s.page)).toEqual(['Chat', 'Analytics', 'Admin', 'Documents']);
     for (const path of ['/', '/chat', '/analytics', '/admin', '/forbidden?from=%2Fsomething']) {
       await s.page.goto(`${suite.stack.webUrl}${path}`);
       await s.page.locator('main h1').waitFor();

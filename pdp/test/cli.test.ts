@@ -75,7 +75,7 @@ describe('pdp check', () => {
   it('exits 0 for the demo policies and names the revision', async () => {
     const r = await pdp(['check', POLICIES]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: 3 policies, 4 rules, 2 roles; revision sha256:[0-9a-f]{64}\n$/);
+    expect(r.stdout).toMatch(/^ok: 4 policies, 10 rules, 2 roles; revision sha256:[0-9a-f]{64}\n$/);
   });
   it('exits 1 with one FILE:JSON-POINTER: message line per error', async () => {
     const r = await pdp(['check', BAD]);
@@ -118,7 +118,7 @@ describe('pdp test', () => {
     const r = await pdp(['test', POLICIES]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\b(\d+) passed, 0 failed, \1 cases/);
-    expect(r.stdout).toContain('rule coverage: 4/4 (100%)');
+    expect(r.stdout).toContain('rule coverage: 10/10 (100%)');
   });
 
   it('exits 1 on a failing case, printing expected vs actual, the trace and the rules no case exercised', async () => {
@@ -135,7 +135,7 @@ describe('pdp test', () => {
     expect(r.stdout).toContain('allow: expected true, got false');
     expect(r.stdout).toContain('reasons: expected [chat/members-may-chat], got []');
     expect(r.stdout).toMatch(/chat\/members-may-chat\s+allow\s+actions ✓\s+subject ✗\s+when –\s+not applied/);
-    expect(r.stdout).toMatch(/rule coverage: 2\/4 \(50%\)/);
+    expect(r.stdout).toMatch(/rule coverage: 2\/10 \(20%\)/);
     expect(r.stdout).toMatch(/rules no case exercised:\n\s+admin\/admins-only\n\s+analytics\/signed-in-users-may-read/);
   });
 
@@ -169,7 +169,7 @@ describe('pdp test', () => {
     const r = await pdp(['test', '--json', dir]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout);
-    expect(report).toMatchObject({ ok: false, failed: 1, coverage: { rules: 4, exercised: 4, percent: 100, unexercised: [] } });
+    expect(report).toMatchObject({ ok: false, failed: 1, coverage: { rules: 10, exercised: 10, percent: 100, unexercised: [] } });
     expect(report.cases.find((c: { name: string }) => c.name === 'wrong')).toMatchObject({ pass: false, actual: { allow: true, explain: { roles: ['ai-user'] } } });
   });
 

@@ -43,8 +43,8 @@ describe('the demo policies', () => {
     expect(result.ok ? [] : result.errors).toEqual([]);
     if (!result.ok) return;
     const set = result.policySet;
-    expect(set.policies.map((p) => p.id)).toEqual(['admin', 'analytics', 'chat']);
-    expect(set.sources).toEqual({ admin: 'admin.json', analytics: 'analytics.json', chat: 'chat.json' });
+    expect(set.policies.map((p) => p.id)).toEqual(['admin', 'analytics', 'chat', 'documents']);
+    expect(set.sources).toEqual({ admin: 'admin.json', analytics: 'analytics.json', chat: 'chat.json', documents: 'documents.json' });
     expect(Object.keys(set.roles).sort()).toEqual(['ai-admin', 'ai-user']);
     expect(set.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const p of set.policies) expect(p).not.toHaveProperty('$schema');

@@ -56,3 +56,5 @@ export function jsonBody<T>(schema: JSONSchemaType<T>): Middleware<ApiState> {
     await next();
   };
 }
+
+export { token as pointerToken };

@@ -29,7 +29,7 @@ const chatRequestSchema: JSONSchemaType<ChatRequest> = {
 /** What `/api/me` asks the PDP: each page's resource and action, in one batch. */
 const PAGE_ITEMS: readonly PdpItem[] = PAGES.map((page) => ({ resource: { type: page.resource }, action: page.action }));
 
-function userOf(ctx: ApiContext): AuthUser {
+export function userOf(ctx: ApiContext): AuthUser {
   const user = ctx.state.user;
   if (!user) throw new ApiError('token_missing');
   return user;

@@ -1,6 +1,7 @@
 import type { Route, Routes } from '@angular/router';
 import { PAGES, type PageName } from '@oracle-ai/contract';
 import { pageGuard } from './core/auth.guard';
+import { documentsRoutes } from './features/documents/documents.routes';
 
 const APP_TITLE = 'Oracle AI demo';
 
@@ -32,6 +33,7 @@ export const routes: Routes = [
       loadComponent: PAGE_COMPONENTS[page.name],
     }),
   ),
+  ...documentsRoutes(APP_TITLE),
   {
     // Signed-in only: someone who is not signed in is sent to log in, never shown "forbidden".
     path: 'forbidden',

@@ -7,6 +7,7 @@ import { focusMain, focusPageOnNavigation } from './core/page-focus';
 import { describeProblem, problemOf } from './core/problem';
 import { StatusService } from './core/status.service';
 import { PAGE_LINKS } from './shared/page-links';
+import { DOCUMENTS_LINK } from './features/documents/documents.routes';
 
 const LEAVING_TEXT = { login: 'Taking you to the sign-in page…', logout: 'Signing you out…' } as const;
 
@@ -26,7 +27,7 @@ export class App {
   /** Only the pages the PDP allows appear in the navigation. */
   protected readonly links = computed(() => {
     const me = this.me();
-    return me ? PAGE_LINKS.filter((link) => me.permissions[link.name] === true) : [];
+    return me ? [...PAGE_LINKS.filter((link) => me.permissions[link.name] === true), DOCUMENTS_LINK] : [];
   });
 
   /** What the live region says: leaving for the IdP wins over a page's "Loading…". */
