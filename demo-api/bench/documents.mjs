@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startIdp } from 'demo-idp';
 import { CookieJar, DEMO_PASSWORD, codeFromCallback, jarFetch, loginThroughForm } from 'demo-idp/testing';
-import { startPdpServer } from 'pdp';
+import { startPdpServer } from '@oracle-ai/pdp';
 
 import { openDatabase } from '../dist/db/database.js';
 import { createSchema } from '../dist/db/schema.js';

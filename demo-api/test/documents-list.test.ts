@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
-import { startPdpServer, type PdpServer } from 'pdp';
+import { startPdpServer, type PdpServer } from '@oracle-ai/pdp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { seedDocuments } from '../src/db/seed.js';

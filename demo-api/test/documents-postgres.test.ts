@@ -6,7 +6,9 @@ import { signIn, startStack, type Stack } from './support/stack.js';
 
 // The same SQL against a real Postgres server through DATABASE_URL (the pg driver), when this
 // machine can run one; PGlite is covered by every other documents test.
+// Under CI it is required (.ci/run installs Debian's postgresql): a missing server fails, not skips.
 const unavailable = postgresUnavailable();
+if (unavailable !== undefined && process.env['CI']) throw new Error(`CI needs a local Postgres for this test: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined)(`documents on Postgres through DATABASE_URL${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let pg: TempPostgres;
