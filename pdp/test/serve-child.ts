@@ -61,7 +61,7 @@ export function run(args: string[], env: Record<string, string> = {}): Child {
     lines,
     stderr: () => err,
     exit,
-    waitFor(pred, ms = 8000) {
+    waitFor(pred, ms = 20_000) {
       const found = lines.find(pred);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
