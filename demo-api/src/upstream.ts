@@ -21,12 +21,6 @@ export class UpstreamNotJson extends Error {
   }
 }
 
-/** True when the answer declares a JSON media type (application/json or any +json). */
-export function isJsonResponse(response: Response): boolean {
-  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
-  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
-}
-
 /** Parses the body as JSON, refusing (and cancelling) anything larger than `maxBytes`. */
 export async function readJson(response: Response, maxBytes = MAX_UPSTREAM_BYTES): Promise<unknown> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);

@@ -50,7 +50,7 @@ function rawRequest(url: string, head: string, body = ''): Promise<{ status: num
 async function fakePdp(answer: (res: import('node:http').ServerResponse, body: string) => void): Promise<{ url: string; close(): void }> {
   const server = createServer(async (req, res) => {
     for await (const _ of req) void _;
-    const one = { decisionId: 'd-1', allow: true, effect: 'allow', revision: 'sha256:x' };
+    const one = { decisionId: 'd-1', allow: true, effect: 'allow', reasons: [], revision: 'sha256:x' };
     const body = req.url?.endsWith('/batch') ? { results: [one, one, one] } : req.url === '/v1/policies' ? { revision: 'sha256:x', policies: [] } : one;
     answer(res, JSON.stringify(body));
   });

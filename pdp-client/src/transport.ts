@@ -118,7 +118,7 @@ export class Transport {
           const text = Buffer.concat(chunks).toString('utf8');
           let parsed: unknown;
           try {
-            parsed = /^application\/(problem\+)?json\b/i.test(contentType) ? JSON.parse(text) : undefined;
+            parsed = isJsonType(contentType) ? JSON.parse(text) : undefined;
           } catch {
             parsed = undefined;
           }
@@ -129,6 +129,12 @@ export class Transport {
       else req.end(payload);
     });
   }
+}
+
+/** application/json or any +json type (problem+json): an HTML page or a proxy's text that happens to parse is not an answer. */
+function isJsonType(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 }
 
 function wrap(err: unknown): PdpClientError {
