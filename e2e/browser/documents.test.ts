@@ -4,7 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openSession, screenshotFailures, shoot, type Session } from './support/browser.js';
-import { heading, signInFromHome } from './support/flows.js';
+import { heading, settled, signInFromHome } from './support/flows.js';
 import { startStack, type Stack } from './support/stack.js';
 
 screenshotFailures();
@@ -23,7 +23,7 @@ async function signedIn(user: string): Promise<Session> {
 /** The ids of the documents listed on the page now. */
 async function listedIds(page: Page): Promise<string[]> {
   await page.getByTestId('documents-table').waitFor();
-  await expect.poll(() => page.locator('[role="status"]').count(), { timeout: 10_000 }).toBe(0);
+  await settled(page);
   return page.locator('tbody tr[data-document-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-document-id') ?? ''));
 }
 

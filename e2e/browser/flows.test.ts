@@ -129,7 +129,7 @@ describe('signed in', () => {
     await submitIdpLogin(s.page, suite.stack.idpUrl, 'bob');
     await waitForApp(s.page, suite.stack.webUrl, '/');
     await expect.poll(() => s.page.getByRole('heading', { level: 1 }).textContent(), { timeout: 15_000 }).toBe('Welcome, bob');
-    expect(await navLinks(s.page)).toEqual(['Analytics']);
+    expect(await navLinks(s.page)).toEqual(['Analytics', 'Documents']);
     expect(s.problems).toEqual([]);
   });
 
