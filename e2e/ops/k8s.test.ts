@@ -6,9 +6,22 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '@oracle-ai/pdp';
-import { ROOT, SERVICES, dockerfile, envNamesIn, envOf, exists, policyFiles, stages, yamlDocuments, yamlFile } from './repo.js';
+import { ROOT, SERVICES, dataFiles, dockerfile, envNamesIn, envOf, exists, policyFiles, stages, yamlDocuments, yamlFile } from './repo.js';
 
 const KUBECTL = '/usr/bin/kubectl';
+
+interface Volume {
+  name: string;
+  configMap?: { name: string };
+  projected?: { sources: { configMap?: { name: string; items?: { key: string; path: string }[] } }[] };
+  emptyDir?: unknown;
+}
+
+/** The ConfigMaps a volume reads: its own, or those its projection combines. */
+function configMapsOf(volume: Volume): { name: string; items?: { key: string; path: string }[] }[] {
+  if (volume.configMap) return [volume.configMap];
+  return (volume.projected?.sources ?? []).flatMap((s) => (s.configMap ? [s.configMap] : []));
+}
 
 interface Probe {
   httpGet: { path: string; port: string | number };
@@ -55,7 +68,7 @@ const deployment = byKind('Deployment') as Manifest & {
         securityContext: { runAsNonRoot: boolean; runAsUser: number };
         terminationGracePeriodSeconds: number;
         containers: Container[];
-        volumes: { name: string; configMap?: { name: string } }[];
+        volumes: Volume[];
       };
     };
   };
@@ -118,7 +131,7 @@ describe('deploy/k8s', () => {
   it('serves the policies from the generated ConfigMap, mounted whole so updates reach the files', () => {
     const generator = kustomization.configMapGenerator.find((g) => g.name === 'pdp-policies');
     expect(generator).toBeDefined();
-    const volume = pod.volumes.find((v) => v.configMap?.name === generator!.name);
+    const volume = pod.volumes.find((v) => configMapsOf(v).some((c) => c.name === generator!.name));
     expect(volume).toBeDefined();
     const mount = container.volumeMounts.find((m) => m.name === volume!.name)!;
     expect(mount.subPath, 'a subPath mount never sees ConfigMap updates').toBeUndefined();
@@ -131,6 +144,15 @@ describe('deploy/k8s', () => {
     for (const file of generator.files) expect(exists(path.posix.join('deploy/k8s', file)), file).toBe(true);
     const listed = generator.files.map((file) => path.posix.relative('../../policies', file)).sort();
     expect(listed).toEqual(policyFiles());
+  });
+
+  it('projects every data file of policies/data/ into the policy volume at data/<file>', () => {
+    const generator = kustomization.configMapGenerator.find((g) => g.name === 'pdp-policy-data')!;
+    const files = generator.files.map((file) => path.posix.relative('../../policies/data', file)).sort();
+    expect(files).toEqual(dataFiles());
+    const volume = pod.volumes.find((v) => v.name === 'policies')!;
+    const data = configMapsOf(volume).find((c) => c.name === generator.name)!;
+    expect(data.items).toEqual(files.map((file) => ({ key: file, path: `data/${file}` })));
   });
 
   it('runs as non-root with a read-only root filesystem, no privileges and resource requests', () => {
@@ -184,7 +206,7 @@ function render(folder: string): Manifest[] {
 type Rendered = Manifest & { data?: Record<string, string> };
 type RenderedPod = {
   containers: (Container & { env: (Container['env'][number] & { valueFrom?: { configMapKeyRef?: { name: string; key: string } } })[] })[];
-  volumes: { name: string; configMap?: { name: string }; emptyDir?: unknown }[];
+  volumes: Volume[];
 };
 const podOf = (objects: Manifest[]) => (objects.find((m) => m.kind === 'Deployment') as unknown as { spec: { template: { spec: RenderedPod } } }).spec.template.spec;
 
@@ -210,9 +232,13 @@ describe('deploy/k8s rendered by kubectl kustomize (no cluster)', () => {
   it('the base serves the policy directory from its generated, content-hashed ConfigMap', () => {
     const pod = podOf(base);
     const volume = pod.volumes.find((v) => v.name === 'policies')!;
-    expect(volume.configMap?.name).toMatch(/^pdp-policies-[a-z0-9]+$/);
-    const configMap = base.find((m) => m.kind === 'ConfigMap' && m.metadata.name === volume.configMap?.name)!;
+    const [policies, data] = configMapsOf(volume);
+    expect(policies?.name).toMatch(/^pdp-policies-[a-z0-9]+$/);
+    expect(data?.name).toMatch(/^pdp-policy-data-[a-z0-9]+$/);
+    const configMap = base.find((m) => m.kind === 'ConfigMap' && m.metadata.name === policies?.name)!;
     expect(Object.keys(configMap.data ?? {}).sort()).toEqual(policyFiles().map((f) => path.basename(f)).sort());
+    const dataMap = base.find((m) => m.kind === 'ConfigMap' && m.metadata.name === data?.name)!;
+    expect(Object.keys(dataMap.data ?? {}).sort()).toEqual(dataFiles());
     expect(loadConfig({ env: renderedEnv(base, pod.containers[0]!) }).bundle).toBeNull();
   });
 

@@ -99,6 +99,14 @@ export function envOf(instructions: Instruction[]): Record<string, string> {
 }
 
 /** Top-level policy files the PDP serves (tests/ holds policy tests, not policies). */
+/** The data files of policies/data/, by file name. */
+export function dataFiles(): string[] {
+  return readdirSync(path.join(ROOT, 'policies', 'data'), { withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 export function policyFiles(): string[] {
   return readdirSync(path.join(ROOT, 'policies'), { withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
