@@ -1,22 +1,19 @@
 // The Documents pages in a real browser against the whole demo (demo-idp, pdp, demo-api on
 // PGlite, demo-web's production build): each user's list is what the PDP's plan allows, a
 // document the user may not read is "not found", and an owner edits and publishes a draft.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openSession, screenshotFailures, shoot, type Session } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { screenshotFailures, shoot, type Session } from './support/browser.js';
 import { heading, settled, signInFromHome } from './support/flows.js';
-import { startStack, type Stack } from './support/stack.js';
+import { stackSuite } from './support/suite.js';
 
 screenshotFailures();
 
-let stack: Stack;
-let browser: Browser;
-const sessions: Session[] = [];
+const suite = stackSuite();
 
 async function signedIn(user: string): Promise<Session> {
-  const s = await openSession(browser, stack.webUrl);
-  sessions.push(s);
-  await signInFromHome(s.page, stack.webUrl, stack.idpUrl, user);
+  const s = await suite.session();
+  await signInFromHome(s.page, suite.stack.webUrl, suite.stack.idpUrl, user);
   return s;
 }
 
@@ -41,22 +38,11 @@ async function apiIds(page: Page, query = ''): Promise<string[]> {
   }, { apiQuery: query });
 }
 
-beforeAll(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const s of sessions) await s.close().catch(() => undefined);
-  await browser?.close();
-  await stack?.stop();
-});
-
 describe('the Documents list', () => {
   it('alice opens it from the navigation and sees her drafts and her department, never others\' drafts', async () => {
     const s = await signedIn('alice');
     await s.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Documents' }).click();
-    await s.page.waitForURL(`${stack.webUrl}/documents`);
+    await s.page.waitForURL(`${suite.stack.webUrl}/documents`);
     expect(await heading(s.page)).toBe('Documents');
     const ids = await listedIds(s.page);
     expect(ids).toEqual(expect.arrayContaining(['alice-draft', 'engineering-incident-report', 'product-brochure']));
@@ -68,7 +54,7 @@ describe('the Documents list', () => {
 
   it('dave, a contractor, is never shown a confidential document, however he filters', async () => {
     const s = await signedIn('dave');
-    await s.page.goto(`${stack.webUrl}/documents`);
+    await s.page.goto(`${suite.stack.webUrl}/documents`);
     const first = await listedIds(s.page);
     expect(first).toContain('engineering-handbook');
     expect(first).not.toContain('engineering-incident-report');
@@ -81,7 +67,7 @@ describe('the Documents list', () => {
 
   it('carol (an admin) pages through far more, and the pages join up to what the API lists', async () => {
     const s = await signedIn('carol');
-    await s.page.goto(`${stack.webUrl}/documents`);
+    await s.page.goto(`${suite.stack.webUrl}/documents`);
     const all = await apiIds(s.page);
     const seen: string[] = [...(await listedIds(s.page))];
     while (await s.page.getByRole('button', { name: 'Next page' }).isEnabled()) {
@@ -96,7 +82,7 @@ describe('the Documents list', () => {
 
   it('searching the titles narrows the list', async () => {
     const s = await signedIn('bob');
-    await s.page.goto(`${stack.webUrl}/documents`);
+    await s.page.goto(`${suite.stack.webUrl}/documents`);
     await listedIds(s.page);
     await s.page.getByLabel('Title contains').fill('playbook');
     await s.page.getByRole('button', { name: 'Search' }).click();
@@ -107,10 +93,10 @@ describe('the Documents list', () => {
 describe('a document page', () => {
   it('alice edits her draft, then publishes it, and may no longer edit it', async () => {
     const s = await signedIn('alice');
-    await s.page.goto(`${stack.webUrl}/documents`);
+    await s.page.goto(`${suite.stack.webUrl}/documents`);
     await listedIds(s.page);
     await s.page.locator('tr[data-document-id="alice-draft"] a').click();
-    await s.page.waitForURL(`${stack.webUrl}/documents/alice-draft`);
+    await s.page.waitForURL(`${suite.stack.webUrl}/documents/alice-draft`);
     await s.page.getByRole('button', { name: 'Edit' }).click();
     await s.page.getByLabel('Title').fill('Search ranking ideas, edited in the browser');
     await s.page.getByLabel('Text').fill('Line one.\nLine two.');
@@ -130,7 +116,7 @@ describe('a document page', () => {
   it('bob is told "not found" for a draft he may not read, as for a document that does not exist', async () => {
     const s = await signedIn('bob');
     for (const id of ['dave-draft', 'no-such-document']) {
-      await s.page.goto(`${stack.webUrl}/documents/${id}`);
+      await s.page.goto(`${suite.stack.webUrl}/documents/${id}`);
       await expect.poll(() => heading(s.page)).toBe('Document not found');
     }
     await shoot(s.page, 'document-bob-not-found');
@@ -139,7 +125,7 @@ describe('a document page', () => {
 
   it('carol reads a draft of someone else without an Edit button', async () => {
     const s = await signedIn('carol');
-    await s.page.goto(`${stack.webUrl}/documents/dave-draft`);
+    await s.page.goto(`${suite.stack.webUrl}/documents/dave-draft`);
     await expect.poll(() => heading(s.page)).toBe('Dave: onboarding checklist (draft)');
     expect(await s.page.getByRole('button', { name: 'Edit' }).count()).toBe(0);
     expect(await s.page.locator('main').textContent()).toContain('only its owner may edit it');
