@@ -121,7 +121,9 @@ describe('operations endpoints', () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['data', 'lastChange', 'lastError', 'loadedAt', 'policies', 'revision', 'roles', 'source']);
     expect(res.body.lastError).toBeNull();
-    expect(res.body.source).toEqual({ type: 'directory', location: pdp.dir, fetchedAt: res.body.loadedAt });
+    expect(res.body.source).toEqual({ type: 'directory', location: pdp.dir, fetchedAt: expect.any(String) });
+    // Read and found valid when it was loaded (the two clock readings may be a millisecond apart).
+    expect(Date.parse(res.body.source.fetchedAt)).toBeGreaterThanOrEqual(Date.parse(res.body.loadedAt));
     expect(res.body.data).toEqual([]);
     expect(new Date(res.body.loadedAt).toString()).not.toBe('Invalid Date');
     expect(res.body.roles).toEqual(['ai-admin', 'ai-user']);
