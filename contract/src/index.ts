@@ -25,6 +25,7 @@ export type {
   RuleTrace,
 } from './pdp.js';
 export type { PlanKind, PlanResponse } from './pdp.js';
+export { PLAN_OPERATORS, type PlanOperator } from './plan-operators.js';
 export {
   MAX_CHAT_MESSAGE,
   type AdminPoliciesResponse,
