@@ -140,7 +140,7 @@ export interface AuthzenSearchSteps {
  * per request, and the test of one candidate it gives (the request's resource properties, the
  * candidate's id). undefined when the engine cannot plan it: then every candidate is decided.
  */
-function resourcePlan(policies: CompiledPolicySet, base: AuthzenRequest): { kind: PlanKind; allows: (candidate: string) => boolean } | undefined {
+export function resourcePlan(policies: CompiledPolicySet, base: AuthzenRequest): { kind: PlanKind; allows: (candidate: string) => boolean } | undefined {
   let planned: PlanResult;
   try {
     planned = plan(policies, { subject: base.subject, action: base.action, resourceType: base.resource.type, actionProperties: base.actionProperties, context: base.context });
