@@ -41,11 +41,12 @@ import { plan, planFilter, PlanUnsupportedError, type PlanKind, type PlannedReso
 import type { DecisionRequest } from '../engine/types.js';
 import { PdpError } from '../common/errors.js';
 import { isObject } from '../common/objects.js';
-import { AUTHZEN_POINTERS, requestCheckFor, type SchemaEnforceMode } from '../policy/request-attributes.js';
+import { AUTHZEN_POINTERS, type SchemaEnforceMode } from '../policy/request-attributes.js';
 import { authzenRequest, type AuthzenRequest, type AzAction, type AzEntity } from './authzen.js';
 import type { Clock } from './decisions.js';
 import type { Middleware, RouteState } from './handlers.js';
 import { sendJson } from './respond.js';
+import { enforceSchema } from './schema-enforce.js';
 
 /** Results per page at most (and when the request names no smaller page.limit). */
 export const SEARCH_PAGE_SIZE = 100;
@@ -174,11 +175,8 @@ export function createAuthzenSearch(deps: AuthzenSearchDeps): AuthzenSearchSteps
 
   /** The request's schema.json problems: a 400 with PDP_SCHEMA_ENFORCE=reject, reported in the answer's context with warn. */
   const schemaContext = (policies: CompiledPolicySet, base: AuthzenRequest): AuthzenSearchContext | undefined => {
-    const check = deps.schemaEnforce === 'off' ? null : requestCheckFor(policies.policySet);
-    const errors = check === null ? [] : check(base, AUTHZEN_POINTERS);
-    if (errors.length === 0) return undefined;
-    if (deps.schemaEnforce === 'reject') throw new PdpError('schema_mismatch', "The request's attributes do not fit the policy set's schema.json.", { errors: errors.slice(0, 50) });
-    return { schemaErrors: errors };
+    const errors = enforceSchema(deps.schemaEnforce, policies, base, AUTHZEN_POINTERS);
+    return errors === undefined ? undefined : { schemaErrors: errors };
   };
 
   const search = (kind: SearchKind) =>
