@@ -359,7 +359,7 @@ describe('the package outside this repository', () => {
     await cp(POLICIES, join(project, 'policies'), { recursive: true });
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'policy-repo', private: true }));
     await mkdir(packs);
-    // The contract is a workspace package of its own (private): its tarball is installed beside pdp's.
+    // The contract is a package of its own: its tarball is installed beside pdp's.
     const packed = await run('npm', ['pack', '-w', 'contract', '-w', 'pdp', '--pack-destination', packs, '--json'], REPO);
     expect(packed.code, packed.stderr).toBe(0);
     const tarballs = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(packs, p.filename));
