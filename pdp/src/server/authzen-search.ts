@@ -61,7 +61,7 @@ const candidateCache = new WeakMap<CompiledPolicySet, Map<string, readonly strin
 /**
  * The candidates of a search, in the order results are listed: the ids of `type`'s data file
  * (subject and resource), or the action names the policies for resource type `type` use. Computed
- * once per policy set and type. A query plan that narrows the candidates belongs here.
+ * once per policy set and type.
  */
 export function searchCandidates(policies: CompiledPolicySet, kind: SearchKind, type: string): readonly string[] {
   let byKey = candidateCache.get(policies);
