@@ -25,6 +25,7 @@ export type {
   RuleTrace,
 } from './pdp.js';
 export type { PlanKind, PlanResponse } from './pdp.js';
+export type { WouldAllow } from './pdp.js';
 export {
   MAX_CHAT_MESSAGE,
   type AdminPoliciesResponse,
