@@ -4,7 +4,7 @@
  * UTF-8 JSON pieces in one transferred buffer, which the main thread decodes a piece per step.
  *
  * What the main thread builds outlives the young generation, and a scavenge costs in proportion
- * to what survives it: decoding the 8 MB set as it is made minor GC pauses of 10 ms and more. So
+ * to what survives it: decoding a 9 MB set as it is made minor GC pauses of 10 ms and more. So
  * a value that several rules hold (the same `actions`, `subject` or `when`, as rules written from
  * a template do) travels once, in a table ahead of the rules, and every rule that holds it gets
  * the one frozen copy: far fewer objects to build and keep, and the compiler sees the sharing
