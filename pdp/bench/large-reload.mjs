@@ -6,7 +6,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 /** `files` policies (one per file) of `rulesPerFile` rules each, plus roles.json, into `dir`. */
-export async function writeLargePolicySet(dir, { files = 40, rulesPerFile = 1_100, tag = '' } = {}) {
+export async function writeLargePolicySet(dir, { files = 45, rulesPerFile = 1_000, tag = '' } = {}) {
   await mkdir(path.join(dir, 'tests'), { recursive: true });
   await writeFile(path.join(dir, 'roles.json'), JSON.stringify({ roles: { 'ai-user': { fromGroups: ['oracle-ai-users'] } } }));
   for (let f = 0; f < files; f++) {

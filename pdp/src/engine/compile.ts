@@ -75,19 +75,37 @@ interface Interned {
   names: Map<string, readonly string[]>;
   /** The set's data files, bound into each `data` lookup. */
   data: DataFiles | undefined;
+  /**
+   * The same by the very (frozen) value: rules that share one condition, matcher list or action
+   * list (as a set reloaded through the worker does) compile it once, without a key to build.
+   */
+  byValue: { logic: Map<object, CompiledLogic>; names: Map<object, readonly string[]>; actions: Map<object, ReadonlySet<string>> };
+}
+
+/** `compute()`, once per distinct object `value` in `seen`. */
+function once<T>(seen: Map<object, T>, value: object, compute: () => T): T {
+  let result = seen.get(value);
+  if (result === undefined) seen.set(value, (result = compute()));
+  return result;
 }
 
 function names(interned: Interned, list: string[] | undefined): readonly string[] | null {
   if (list === undefined || list.length === 0) return null;
+  return once(interned.byValue.names, list, () => internedNames(interned, list));
+}
+
+function internedNames(interned: Interned, list: string[]): readonly string[] {
   // JSON, not a separator: names may hold any character, and ["a\nb"] must not share ["a", "b"].
   const key = JSON.stringify(list);
-  let shared = interned.names.get(key);
-  if (shared === undefined) interned.names.set(key, (shared = Object.freeze([...list])));
-  return shared;
+  let frozen = interned.names.get(key);
+  if (frozen === undefined) interned.names.set(key, (frozen = Object.freeze([...list])));
+  return frozen;
 }
 
 function compileRule(policy: Policy, rule: Policy['rules'][number], seq: number, interned: Interned): CompiledRule {
-  const when = rule.when === undefined ? null : compileLogic(rule.when, interned.logic, interned.data);
+  const logic = rule.when;
+  const compileWhen = (): CompiledLogic => compileLogic(logic, interned.logic, interned.data);
+  const when = logic === undefined ? null : typeof logic === 'object' && logic !== null ? once(interned.byValue.logic, logic, compileWhen) : compileWhen();
   const rolesAnyOf = names(interned, rule.subject?.roles?.anyOf);
   const rolesAllOf = names(interned, rule.subject?.roles?.allOf);
   return {
@@ -96,7 +114,7 @@ function compileRule(policy: Policy, rule: Policy['rules'][number], seq: number,
     rule: rule.id,
     effect: rule.effect,
     anyAction: rule.actions.includes('*'),
-    actions: new Set(rule.actions),
+    actions: once(interned.byValue.actions, rule.actions, () => new Set(rule.actions)),
     groupsAnyOf: names(interned, rule.subject?.groups?.anyOf),
     groupsAllOf: names(interned, rule.subject?.groups?.allOf),
     rolesAnyOf,
@@ -158,7 +176,7 @@ export function* compileSteps(set: CheckedPolicySet): Generator<void, CompiledPo
   // Data is handed in with the set, never read here: the engine stays pure.
   const data = freezeData(set.data);
   const roles: CompiledRoles = compileRoles(set.roles ?? {}, data);
-  const interned: Interned = { logic: new Map(), names: new Map(), data };
+  const interned: Interned = { logic: new Map(), names: new Map(), data, byValue: { logic: new Map(), names: new Map(), actions: new Map() } };
   const byTypeRules = new Map<string, CompiledRule[]>();
   const wildcardRules: CompiledRule[] = [];
   let seq = 0;

@@ -13,11 +13,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { compile, compileSteps, type CompiledPolicySet } from '../engine/compile.js';
-import type { CheckedPolicySet, Policy, RoleDefinition } from '../engine/types.js';
-import { deepFreeze } from '../common/objects.js';
 import { messageWithCauses } from '../common/errors.js';
 import { loadPolicies, type LoadOptions, type PolicyError } from '../policy/loader.js';
 import { DATA_DIR } from '../policy/data.js';
+import { decodeSet, type EncodedSet } from './wire.js';
 
 export type LoadOutcome = { kind: 'failure'; errors: PolicyError[] } | { kind: 'unchanged' } | { kind: 'loaded'; compiled: CompiledPolicySet };
 
@@ -32,25 +31,7 @@ export interface WorkerRequest {
 }
 
 /** The worker's one message (see load-worker.ts). */
-export type WorkerReply =
-  | { kind: 'failure'; errors: PolicyError[] }
-  | { kind: 'unchanged' }
-  | {
-      kind: 'loaded';
-      revision: string;
-      roles: Record<string, RoleDefinition>;
-      sources: Record<string, string>;
-      /** UTF-8 JSON pieces back to back: per policy its head (no rules), then its rules' slices. */
-      bytes: Uint8Array;
-      /** End offset of each piece in `bytes`. */
-      ends: number[];
-      /** How many rule slices follow each policy's head. */
-      rulesPerPolicy: number[];
-      /** After the policies: a piece with the attribute schema (schema.json), when the set has one. */
-      hasSchema: boolean;
-      /** Then one piece per data file (data/<name>.json), in this order. */
-      dataNames: string[];
-    };
+export type WorkerReply = { kind: 'failure'; errors: PolicyError[] } | { kind: 'unchanged' } | ({ kind: 'loaded' } & EncodedSet);
 
 /** The longest the main thread works on a reload before it lets requests run. */
 export const SLICE_MS = 4;
@@ -88,48 +69,6 @@ export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = SLICE_
   }
 }
 
-/**
- * The worker's pieces back into a frozen policy set, a piece per step, then compiled step by
- * step. The worker ran the one checker on exactly these values, so the set is marked checked
- * here rather than checked (and its revision hashed) a second time on the main thread.
- */
-function* decodeAndCompile(reply: Extract<WorkerReply, { kind: 'loaded' }>): Generator<void, CompiledPolicySet> {
-  const decoder = new TextDecoder();
-  let piece = 0;
-  const next = (): unknown => {
-    const start = piece === 0 ? 0 : (reply.ends[piece - 1] as number);
-    const value: unknown = JSON.parse(decoder.decode(reply.bytes.subarray(start, reply.ends[piece])));
-    piece++;
-    return deepFreeze(value);
-  };
-  const policies: Policy[] = [];
-  for (const slices of reply.rulesPerPolicy) {
-    const head = next() as Omit<Policy, 'rules'>;
-    const rules: Policy['rules'] = [];
-    for (let i = 0; i < slices; i++) {
-      rules.push(...(next() as Policy['rules']));
-      yield;
-    }
-    policies.push(Object.freeze({ ...head, rules: Object.freeze(rules) as Policy['rules'] }));
-  }
-  const schema = reply.hasSchema ? (next() as CheckedPolicySet['schema']) : undefined;
-  const data: Record<string, Record<string, unknown>> = {};
-  for (const name of reply.dataNames) {
-    yield;
-    data[name] = next() as Record<string, unknown>;
-  }
-  // The same shape the checker gives a set: no schema or data key when the set has none.
-  const set = Object.freeze({
-    policies: Object.freeze(policies) as Policy[],
-    roles: deepFreeze(reply.roles),
-    ...(schema === undefined ? {} : { schema }),
-    revision: reply.revision,
-    sources: deepFreeze(reply.sources),
-    ...(reply.dataNames.length === 0 ? {} : { data: Object.freeze(data) }),
-  }) as CheckedPolicySet;
-  return yield* compileSteps(set);
-}
-
 /** The worker's entry: the built file next to this one (tests run sources; they build first). */
 function workerEntry(): URL {
   const built = new URL('./load-worker.js', import.meta.url);
@@ -161,6 +100,11 @@ export interface WorkerLoaderOptions {
   timeoutMs?: number;
   /** The worker script (tests give a broken one); default: load-worker.js. */
   entry?: URL;
+}
+
+/** The worker's set decoded, then compiled, a step at a time. */
+function* decodeAndCompile(encoded: EncodedSet): Generator<void, CompiledPolicySet> {
+  return yield* compileSteps(yield* decodeSet(encoded));
 }
 
 /** Reloads: load and check in a worker thread, then decode and compile in slices. */
