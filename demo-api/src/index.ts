@@ -4,3 +4,4 @@ export { apiConfigFromEnv, buildApiConfig, type ApiConfig, type ApiConfigInput }
 export { ApiError, ConfigError, PROBLEMS, type ProblemCode } from './errors.js';
 export { PdpClient, type PdpDecision, type PdpSubject } from './pdp-client.js';
 export { sealTransaction, openTransaction, newTransaction, TXN_COOKIE, txnCookieName, type Transaction } from './oidc/transaction.js';
+export { userFromClaims } from './http/auth.js';

@@ -1,5 +1,8 @@
-import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { REQUEST_ID_HEADER } from '@oracle-ai/contract';
 import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { pino, type Logger } from 'pino';
 
@@ -50,6 +53,20 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     },
     app.callback(),
   );
+  // Node's own answer to a request its parser refuses (a broken request line, headers too large, a
+  // timeout), with the X-Request-ID every other answer carries, so the client can report it too.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = ({ HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 } as Record<string, number>)[err.code ?? ''] ?? 400;
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n`);
+    // What the client still sends is read and dropped (closing on unread data would reset the
+    // connection and could lose the answer), for a second at most: a client still trickling is cut off.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  });
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = MAX_REQUEST_HEADERS;
   server.maxConnections = config.maxConnections;

@@ -39,3 +39,15 @@ export { PdpError, ConfigError, errorTable } from './common/errors.js';
 export type { ConfigProblem, ErrorCode } from './common/errors.js';
 export type { PoliciesView, ReloadResult } from './store/policy-store.js';
 export type { DecisionResponse } from './server/decisions.js';
+
+// Policy bundles (docs/bundles.md): build and sign one from a directory, read and verify one.
+// `loadPolicies(file, { bundleKeys })` loads a bundle file as the server does.
+export { buildBundle, signBundle } from './bundle/build.js';
+export type { BuildOptions, BuildResult } from './bundle/build.js';
+export { loadBundleFile, loadBundleText, readBundleFile, readBundleText } from './bundle/read.js';
+export type { ReadBundleResult } from './bundle/read.js';
+export { parsePublicKeys, readPublicKeys, readSigningKey } from './bundle/keys.js';
+export type { SigningKey } from './bundle/keys.js';
+export { BUNDLE_ALGORITHMS, BUNDLE_FORMAT, BUNDLE_VERSION, MAX_BUNDLE_BYTES } from './bundle/format.js';
+export type { BundleAlgorithm, BundleDocument, ManifestEntry, SignedClaims } from './bundle/format.js';
+export type { LoadOptions } from './policy/loader.js';

@@ -168,6 +168,7 @@ export async function readBundleFile(path: string, options: LoadOptions = {}): P
   return readBundleText(text, options);
 }
 
+/** A bundle's text, checked as {@link readBundleFile} checks a file's (the signature only when keys are given). */
 export async function readBundleText(text: string, options: LoadOptions = {}): Promise<ReadBundleResult> {
   const parsed = parseJson(text);
   const errors: PolicyError[] = parsed.issues.map((issue) => envelope(issue.pointer, issue.message));
@@ -191,7 +192,16 @@ export async function readBundleText(text: string, options: LoadOptions = {}): P
 
 /** What `loadPolicies` returns for a bundle file. */
 export async function loadBundleFile(path: string, options: LoadOptions = {}): Promise<LoadResult> {
-  const read = await readBundleFile(path, options);
+  return checkedBundle(await readBundleFile(path, options));
+}
+
+/** The same for a bundle's text (downloaded, say): verified, unpacked, checked as a policy set. */
+export async function loadBundleText(text: string, options: LoadOptions = {}): Promise<LoadResult> {
+  return checkedBundle(await readBundleText(text, options));
+}
+
+/** The policy check of a read bundle, and last its revision against the one it names (and was signed with). */
+function checkedBundle(read: ReadBundleResult): LoadResult {
   if (!read.ok) return read;
   const checked = checkPolicySources(read.sources);
   if (checked.ok && checked.policySet.revision !== read.bundle.revision) {

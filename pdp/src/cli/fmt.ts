@@ -68,15 +68,22 @@ export async function runFmt(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * `pdp check`'s hint: the files under a policy directory that are not in the one layout. A hint
- * on stderr, never a failure: layout does not change what the PDP decides.
+ * The data files `pdp check`'s hint formats, in all: formatting takes about a second per few MB,
+ * and a check must stay quick. `pdp fmt --check` looks at every file.
+ */
+export const HINT_MAX_DATA_BYTES = 256 * 1024;
+
+/**
+ * `pdp check`'s hint: the files under a policy directory that are not in the one layout (every
+ * policy, roles, schema and test file; data files up to {@link HINT_MAX_DATA_BYTES}). A hint on
+ * stderr, never a failure: layout does not change what the PDP decides.
  */
 export async function hintUnformatted(dir: string, io: CliIo): Promise<void> {
   let files: string[];
   try {
     // A bundle file (not a directory) has no layout of its own to keep.
     if (!(await stat(dir)).isDirectory()) return;
-    files = await unformattedFiles(dir);
+    files = await unformattedFiles(dir, { maxDataBytes: HINT_MAX_DATA_BYTES });
   } catch {
     return;
   }

@@ -1,8 +1,16 @@
+import { HINT_MAX_DATA_BYTES } from './fmt.js';
+
 export const USAGE = `Usage: pdp <command> [options]
 
 Commands:
-  check DIR [--json]              Check a policy directory; one line per error, FILE:JSON-POINTER: message
-                                  (FILE relative to DIR). Exit 0 valid, 1 invalid.
+  check DIR|BUNDLE [--json] [--public-key KEY]
+                                  Check a policy directory or bundle; one line per error, FILE:JSON-POINTER:
+                                  message (FILE relative to DIR). A bundle's integrity is always checked;
+                                  --public-key (a PEM, JWK or JWK Set file, as PDP_BUNDLE_PUBLIC_KEY) also
+                                  requires its signature, refusing it as pdp serve would. For a directory,
+                                  a hint on stderr names files not in pdp fmt's layout (policy, roles,
+                                  schema and test files; data files up to ${HINT_MAX_DATA_BYTES / 1024} KiB in all: pdp fmt --check
+                                  looks at every file). Exit 0 valid, 1 invalid.
   test DIR [--json] [--schema-enforce reject|warn|off] [--min-coverage PCT] [--watch]
                                   Run DIR/tests/*.json against the policies in DIR; list failures
                                   (expected vs actual, with the explain trace), rule coverage (whole and

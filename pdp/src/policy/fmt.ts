@@ -290,14 +290,22 @@ export async function formatFile(file: string): Promise<FileFormat> {
 /**
  * The files of the policy directory `dir` (its `*.json`, `data/*.json`, `tests/*.json`) whose
  * text is not the canonical layout. Files that do not parse are not counted: the loader reports those.
+ * `maxDataBytes` bounds the data files looked at, in all (in name order, a file that would pass
+ * the bound skipped): formatting costs time in proportion to the bytes, and data files are the big ones.
  */
-export async function unformattedFiles(dir: string): Promise<string[]> {
+export async function unformattedFiles(dir: string, options: { maxDataBytes?: number } = {}): Promise<string[]> {
   const out: string[] = [];
   const read = (await jsonFilesUnder(dir)).filter((file) => {
     const parts = relative(dir, file).split(sep);
     return parts.length === 1 || (parts.length === 2 && (parts[0] === DATA_DIR || parts[0] === TESTS_DIR));
   });
+  let dataBudget = options.maxDataBytes ?? Infinity;
   for (const file of read) {
+    if (relative(dir, file).startsWith(`${DATA_DIR}${sep}`)) {
+      const { size } = await stat(file);
+      if (size > dataBudget) continue;
+      dataBudget -= size;
+    }
     const result = await formatFile(file);
     if ('formatted' in result && result.formatted !== result.text) out.push(file);
   }

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { DestinationStream, Logger } from 'pino';
+import { REQUEST_ID_HEADER } from '@oracle-ai/contract';
 import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { loadConfig, type Config, type ConfigOptions } from './config.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
@@ -20,6 +21,7 @@ import { PolicyStore, type PoliciesView, type ReloadResult } from '../store/poli
 import { BundleSource } from '../store/bundle-source.js';
 import { createTokenVerifier } from '../token/verifier.js';
 import { createApp, MAX_HEADERS_COUNT } from '../server/app.js';
+import { createDecisionIds } from '../server/decision-id.js';
 import { isLoopbackHost } from '../server/host.js';
 import { systemClock, type Clock } from '../server/decisions.js';
 
@@ -142,7 +144,9 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   const server = createServer(app.callback());
   shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
   // Requests Node's parser refuses before Koa sees them (a 70 KB URL, a broken request line,
-  // a body that never arrives) get the same problem+json as everything else, not a bare status.
+  // a body that never arrives) get the same problem+json as everything else, not a bare status,
+  // and a request id of their own (the caller's cannot be trusted from a request that did not parse).
+  const clientErrorIds = createDecisionIds();
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -152,7 +156,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     const problem = JSON.stringify(toProblem(new PdpError(code)));
     socket.end(
       `HTTP/1.1 ${errorTable[code].status} ${errorTable[code].title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(problem)}\r\nConnection: close\r\n\r\n${problem}`,
+        `Content-Length: ${Buffer.byteLength(problem)}\r\n${REQUEST_ID_HEADER}: ${clientErrorIds()}\r\nConnection: close\r\n\r\n${problem}`,
     );
   });
   // Keep-alive longer than common load balancers' idle timeout (60 s), so they close first.
