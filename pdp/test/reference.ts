@@ -285,13 +285,21 @@ function lookup(files: DataFiles, args: unknown[], request: unknown): unknown {
 /** json-logic-js on the request, each `data` lookup replaced by a `var` of its value (json-logic-js knows no `data`). */
 function applyWithData(logic: unknown, request: Record<string, unknown>, files: DataFiles): unknown {
   let n = 0;
+  // One data entry read twice is one value (the engine hands out the data file's own frozen
+  // value), so `==` between two lookups of the same object holds there; copies here would not.
+  const copies = new Map<unknown, unknown>();
+  const copyOf = (value: unknown): unknown => {
+    if (typeof value !== 'object' || value === null) return sanitise(value);
+    if (!copies.has(value)) copies.set(value, sanitise(value));
+    return copies.get(value);
+  };
   const substitute = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(substitute);
     if (typeof node !== 'object' || node === null) return node;
     const [op, args] = Object.entries(node)[0] as [string, unknown];
     if (op === 'data') {
       const name = `$data${n++}`;
-      request[name] = sanitise(lookup(files, args as unknown[], request));
+      request[name] = copyOf(lookup(files, args as unknown[], request));
       return { var: name };
     }
     return { [op]: substitute(args) };
