@@ -24,8 +24,10 @@ describe('signed out', () => {
     const s = await session();
     const response = await s.page.goto(`${suite.stack.webUrl}/`);
     expect(await heading(s.page)).toContain('policy service');
+    // The demo users come from demo-idp through demo-api's /api/demo/users, after the first render.
+    await s.page.getByTestId('demo-users').waitFor();
     const text = (await s.page.locator('main').textContent()) ?? '';
-    for (const name of ['alice', 'bob', 'carol']) expect(text).toContain(name);
+    for (const name of ['alice', 'bob', 'carol', 'dave']) expect(text).toContain(name);
     expect(text).toContain('demo');
     expect(await s.page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
     expect(await s.page.getByRole('navigation').count(), 'no navigation before sign-in').toBe(0);
