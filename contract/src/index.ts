@@ -25,6 +25,8 @@ export type {
   RuleTrace,
 } from './pdp.js';
 export type { PlanKind, PlanResponse } from './pdp.js';
+export { PLAN_OPERATORS, type PlanOperator } from './plan-operators.js';
+export type { WouldAllow } from './pdp.js';
 export {
   MAX_CHAT_MESSAGE,
   type AdminPoliciesResponse,

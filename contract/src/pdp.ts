@@ -12,7 +12,10 @@ export interface DecisionReason {
   policy: string;
   rule: string;
   effect: Effect;
-  /** Set when the reason is not a plain rule match: evaluation_error, token_expired, token_invalid, … */
+  /**
+   * Set when the reason is not a plain rule match: default_deny (no rule applied; policy and rule
+   * are empty), invalid_request, evaluation_error, token_expired, token_invalid, …
+   */
   code?: string;
   message?: string;
 }
@@ -41,6 +44,19 @@ export interface DataRead {
   rule?: string;
 }
 
+/**
+ * An allow rule that would grant this exact request if the subject held more groups or roles
+ * (checked by deciding the request again with them). Never a removal.
+ */
+export interface WouldAllow {
+  policy: string;
+  rule: string;
+  /** Groups to add to the subject's own (all of them are needed); may be empty. */
+  groups: string[];
+  /** Roles (roles.json) still needed beyond what those groups derive; may be empty. */
+  roles: string[];
+}
+
 /** Derived roles and a trace of every rule considered. */
 export interface DecisionExplain {
   /** Roles the subject holds after derivation and inheritance, sorted. */
@@ -50,6 +66,8 @@ export interface DecisionExplain {
   data?: DataRead[];
   /** Roles whose `when` threw for this request (not granted; rules needing roles then fail closed). */
   roleErrors?: { role: string; message: string }[];
+  /** On every explained deny except invalid_request: what would make it an allow, in policy-set order (at most 20); [] when nothing would. */
+  wouldAllow?: WouldAllow[];
 }
 
 /** One answer of `POST /v1/decide`, and each entry of a batch answer. */

@@ -35,6 +35,7 @@ import type {
   PolicyRuleSummary,
   PolicySummary,
   Problem,
+  WouldAllow,
 } from '../src/index.js';
 
 interface Schema {
@@ -67,6 +68,7 @@ const decisionKeys = {
   explain: 'optional',
   schemaErrors: 'optional',
 } as const satisfies KeyTable<DecisionResponse>;
+const wouldAllowKeys = { policy: 'required', rule: 'required', groups: 'required', roles: 'required' } as const satisfies KeyTable<WouldAllow>;
 const batchKeys = { results: 'required' } as const satisfies KeyTable<BatchResponse>;
 const planKeys = { kind: 'required', condition: 'optional|null', revision: 'required', reasons: 'optional' } as const satisfies KeyTable<PlanResponse>;
 const problemKeys = {
@@ -132,10 +134,11 @@ const nested: [
   Same<Element<NonNullable<Problem['errors']>>, FieldError>,
   Same<Element<BatchResponse['results']>, DecisionResponse>,
   Same<Element<DecisionResponse['reasons']>, DecisionReason>,
+  Same<Element<NonNullable<NonNullable<DecisionResponse['explain']>['wouldAllow']>>, WouldAllow>,
   Same<Element<NonNullable<AuthzenEvaluationsResponse['evaluations']>>, AuthzenDecision>,
   Same<Element<AuthzenEntitySearchResponse['results']>, AuthzenEntity>,
   Same<Element<AuthzenActionSearchResponse['results']>, AuthzenAction>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 
 function resolve(node: Schema): Schema {
   if (node.$ref === undefined) return node;
@@ -181,6 +184,8 @@ describe('contract types and responses.schema.json have the same keys', () => {
   it.each([
     ['Reason', defs['Reason'], reasonKeys],
     ['Decision', defs['Decision'], decisionKeys],
+    ['WouldAllow', defs['WouldAllow'], wouldAllowKeys],
+    ['Decision.explain.wouldAllow[]', at(defs['Decision'], 'explain', 'wouldAllow'), wouldAllowKeys],
     ['BatchResponse', defs['BatchResponse'], batchKeys],
     ['Plan', defs['Plan'], planKeys],
     ['Problem', defs['Problem'], problemKeys],
@@ -229,6 +234,7 @@ const explained: DecisionResponse = {
     roles: ['member'],
     rules: [{ policy: 'chat', rule: 'r', effect: 'allow', actionMatched: true, subjectMatched: false, whenResult: null, applied: false }],
     roleErrors: [{ role: 'x', message: 'boom' }],
+    wouldAllow: [{ policy: 'chat', rule: 'r', groups: ['chat-users'], roles: [] }],
   },
 };
 const loaded: PoliciesView = {
@@ -307,6 +313,7 @@ describe('contract samples validate against responses.schema.json', () => {
     expect(validator('Policies')({ ...empty, revision: 42 })).not.toEqual([]);
     expect(validator('Policies')({ ...empty, source: { ...empty.source, type: 'git' } })).not.toEqual([]);
     expect(validator('Decision')({ ...decision, effect: 'maybe' })).not.toEqual([]);
+    expect(validator('Decision')({ ...decision, explain: { roles: [], rules: [], wouldAllow: [{ policy: 'chat', rule: 'r', groups: 'chat-users', roles: [] }] } })).not.toEqual([]);
     expect(validator('Plan')({ kind: 'sometimes', revision: 'sha256:0123' })).not.toEqual([]);
     expect(validator('Problem')({ ...bareProblem, errors: [{ pointer: '/a', message: 'old shape' }] })).not.toEqual([]);
     expect(validator('AuthzenEntitySearchResponse')({ page: { next_token: '' }, results: [] })).not.toEqual([]);

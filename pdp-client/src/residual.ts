@@ -4,21 +4,14 @@
  * translated or run, whatever the PDP sent; {@link planToPredicate} runs it the way the PDP's
  * engine runs a condition: json-logic-js on values read as own properties only, a throw denies.
  */
-import type { PlanResponse } from '@oracle-ai/contract';
+import { PLAN_OPERATORS, type PlanResponse } from '@oracle-ai/contract';
 import jsonLogicModule from 'json-logic-js';
 import { PdpClientError } from './errors.js';
 
 const jsonLogic = jsonLogicModule as unknown as { apply(logic: unknown, data: unknown): unknown; truthy(value: unknown): boolean };
 
-/**
- * The json-logic operators a residual may hold: those a policy may use (the PDP's allow-list)
- * but `data`, which the planner always folds. Anything else, `method` above all, is refused.
- */
-export const RESIDUAL_OPERATORS: ReadonlySet<string> = new Set([
-  '==', '===', '!=', '!==', '!', '!!', 'and', 'or', 'if', '?:',
-  '>', '>=', '<', '<=', '+', '-', '*', '/', '%', 'min', 'max',
-  'in', 'cat', 'substr', 'merge', 'var',
-]);
+/** The operators a plan may hold (the contract's list, which the PDP's engine plans with): anything else is refused. */
+const OPERATORS: ReadonlySet<string> = new Set(PLAN_OPERATORS);
 
 const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -64,7 +57,7 @@ export function checkCondition(condition: unknown, depth = 0): void {
   }
   if (typeof condition !== 'object') throw untranslatable(`not a JSON value: ${typeof condition}`);
   const { op, args } = operation(condition);
-  if (!RESIDUAL_OPERATORS.has(op)) throw untranslatable(`operator "${op}" is not allowed in a plan's condition`);
+  if (!OPERATORS.has(op)) throw untranslatable(`operator "${op}" is not allowed in a plan's condition`);
   if (op === 'var') {
     if (args.length < 1 || args.length > 2) throw untranslatable('var takes a path and an optional default');
     const problem = pathProblem(args[0]);

@@ -134,6 +134,7 @@ describe('pdp test', () => {
     expect(r.stdout).toContain('✗ bob is wrongly expected to chat');
     expect(r.stdout).toContain('allow: expected true, got false');
     expect(r.stdout).toContain('reasons: expected [chat/members-may-chat], got []');
+    expect(r.stdout).toContain('decision: deny (no rule allows this request (default deny))');
     expect(r.stdout).toMatch(/chat\/members-may-chat\s+allow\s+actions ✓\s+subject ✗\s+when –\s+not applied/);
     expect(r.stdout).toMatch(/rule coverage: 2\/10 \(20%\)/);
     expect(r.stdout).toMatch(/rules no case exercised:\n\s+admin\/admins-only\n\s+analytics\/signed-in-users-may-read/);
@@ -240,7 +241,16 @@ describe('pdp eval', () => {
     const r = await pdp(['eval', '--policies', POLICIES, '--input', '-', '--explain'], JSON.stringify({ ...alice, subject: { id: 'bob', groups: [] } }));
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ allow: false, reasons: [], explain: { roles: [], rules: [{ rule: 'members-may-chat', subjectMatched: false }, { rule: 'no-chat-from-suspended-accounts', whenResult: false }] } });
+    expect(out).toMatchObject({
+      allow: false,
+      reasons: [{ policy: '', rule: '', code: 'default_deny' }],
+      explain: {
+        roles: [],
+        rules: [{ rule: 'members-may-chat', subjectMatched: false }, { rule: 'no-chat-from-suspended-accounts', whenResult: false }],
+        wouldAllow: [{ policy: 'chat', rule: 'members-may-chat', groups: ['oracle-ai-users'], roles: [] }],
+      },
+    });
+    expect(r.stderr).toContain('would allow with groups: oracle-ai-users (chat/members-may-chat)');
   });
   it('accepts "explain": true in the input, as the HTTP API does', async () => {
     const r = await pdp(['eval', '--policies', POLICIES, '--input', '-'], JSON.stringify({ ...alice, explain: true }));
@@ -359,7 +369,7 @@ describe('the package outside this repository', () => {
     await cp(POLICIES, join(project, 'policies'), { recursive: true });
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'policy-repo', private: true }));
     await mkdir(packs);
-    // The contract is a workspace package of its own (private): its tarball is installed beside pdp's.
+    // The contract is a package of its own: its tarball is installed beside pdp's.
     const packed = await run('npm', ['pack', '-w', 'contract', '-w', 'pdp', '--pack-destination', packs, '--json'], REPO);
     expect(packed.code, packed.stderr).toBe(0);
     const tarballs = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(packs, p.filename));

@@ -1,7 +1,8 @@
 /**
  * The conformance corpus (test/cases/*.json): each file a policy set (through the real loader
  * checks) and requests with the decision and reasons that must follow. Every case also runs with
- * explain on (same decision) against a deep-frozen request (never mutated).
+ * explain on (same decision) against a deep-frozen request (never mutated). A deny expecting no
+ * reasons (`[]`) is a default deny: exactly the one `default_deny` reason, which names no rule.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -73,7 +74,7 @@ for (const file of files) {
         const snapshot = JSON.stringify(request);
         const decision = decide(compiled, request);
         const explained = decide(compiled, request, { explain: true });
-        const expectedReasons = c.expect.reasons.map(normalise);
+        const expectedReasons = c.expect.reasons.length === 0 && !c.expect.allow ? [{ policy: '', rule: '', code: 'default_deny' }] : c.expect.reasons.map(normalise);
 
         expect(decision.allow).toBe(c.expect.allow);
         expect(decision.effect).toBe(c.expect.allow ? 'allow' : 'deny');
@@ -82,6 +83,8 @@ for (const file of files) {
         expect(decision.explain).toBeUndefined();
 
         expect({ allow: explained.allow, effect: explained.effect, reasons: explained.reasons }).toEqual(decision);
+        const invalid = decision.reasons.some((r) => r.code === 'invalid_request');
+        expect(Array.isArray(explained.explain?.wouldAllow), 'an explained deny says what would allow it, unless the request is invalid').toBe(!decision.allow && !invalid);
         if (c.expect.roles !== undefined) expect(explained.explain?.roles).toEqual(c.expect.roles);
         for (const trace of explained.explain?.rules ?? []) {
           const isReason = decision.reasons.some((r) => r.policy === trace.policy && r.rule === trace.rule && r.code === undefined);

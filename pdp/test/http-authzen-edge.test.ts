@@ -99,7 +99,7 @@ describe('entries of an evaluations answer', () => {
     const full = await post(pdp.url, '/access/v1/evaluations', { subject: alice, action: read, evaluations, options: { decision_context: true } }, auth);
     expect(full.body.evaluations).toMatchObject([
       { decision: true, context: { reason: 'allowed by chat/members-may-chat', revision: pdp.policies().revision } },
-      { decision: false, context: { reason: 'no rule allows this request (default deny)', reasons: [] } },
+      { decision: false, context: { reason: 'no rule allows this request (default deny)', reasons: [{ code: 'default_deny' }] } },
     ]);
     expect(full.body.evaluations[0].context.decisionId).not.toBe(full.body.evaluations[1].context.decisionId);
     const wrong = await post(pdp.url, '/access/v1/evaluations', { subject: alice, action: read, evaluations, options: { decision_context: 'yes' } }, auth);

@@ -59,7 +59,7 @@ describe('POST /access/v1/evaluation', () => {
 
   test('default deny says so', async () => {
     const res = await post(pdp.url, '/access/v1/evaluation', { subject: bob, action: read, resource: chat });
-    expect(res.body).toMatchObject({ decision: false, context: { reasons: [] } });
+    expect(res.body).toMatchObject({ decision: false, context: { reason: 'no rule allows this request (default deny)', reasons: [{ code: 'default_deny', policy: '', rule: '' }] } });
   });
 
   test('AuthZEN requires subject.type and resource.id (schema, with pointers)', async () => {

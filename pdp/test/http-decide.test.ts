@@ -23,9 +23,9 @@ describe('POST /v1/decide', () => {
     expect(res.body.revision).toBe(pdp.policies().revision);
   });
 
-  test('default deny: no rule for bob, no reasons', async () => {
+  test('default deny: no rule for bob, one default_deny reason', async () => {
     const res = await post(pdp.url, '/v1/decide', chatRead(BOB));
-    expect(res.body).toMatchObject({ allow: false, effect: 'deny', reasons: [] });
+    expect(res.body).toEqual({ decisionId: expect.any(String), allow: false, effect: 'deny', reasons: [{ policy: '', rule: '', effect: 'deny', code: 'default_deny', message: 'no rule allows this request (default deny)' }], revision: pdp.policies().revision });
   });
 
   test('deny overrides allow (suspended account)', async () => {

@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { compile } from '../src/engine/compile.js';
 import { decide } from '../src/engine/decide.js';
 import { plan, PlanUnsupportedError, type PlanResult } from '../src/engine/plan.js';
-import type { DecisionRequest, DecisionResource, RoleDefinition } from '../src/engine/types.js';
-import { ACTIONS, apply, dataArb, load, PATHS, policiesArbOver, reference, requestArb, rolesArb, sanitise, TYPES } from './reference.js';
+import type { DecisionRequest, DecisionResource } from '../src/engine/types.js';
+import { ACTIONS, apply, dataArb, load, PATHS, policiesArbOver, reference, requestArb, rolesArb, sanitise, TYPES, withoutResourceRoles } from './reference.js';
 
 /** The condition on one resource, as a consumer evaluates it: truthy allows, anything else (a throw included) denies. */
 function allowsResource(p: PlanResult, resource: DecisionResource): boolean {
@@ -39,20 +39,6 @@ function varPaths(logic: unknown, out: string[] = []): string[] {
 
 /** Conditions read the resource more often than in the engine's property test: that is what a plan keeps. */
 const RESOURCE_PATHS = PATHS.filter((p) => p.startsWith('resource.') && p !== 'resource.type');
-
-/**
- * Roles whose derivation reads the resource make every plan that needs roles refuse; half the
- * runs drop those parts of the role definitions, so that most plans are made.
- */
-function withoutResourceRoles(roles: Record<string, RoleDefinition>): Record<string, RoleDefinition> {
-  const reads = (x: unknown): boolean => /"resource\.(id|attributes)/.test(JSON.stringify(x ?? null));
-  return Object.fromEntries(
-    Object.entries(roles).map(([name, def]) => {
-      const { when, fromData, ...rest } = def;
-      return [name, { ...rest, ...(reads(when) ? {} : when === undefined ? {} : { when }), ...(reads(fromData) ? {} : fromData === undefined ? {} : { fromData }) }];
-    }),
-  );
-}
 
 describe('plan agrees with the reference decision on every resource', () => {
   it('for random policy sets, subjects and resources', () => {

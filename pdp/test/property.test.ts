@@ -38,7 +38,7 @@ describe('the indexed engine agrees with a reference evaluator', () => {
     fc.assert(
       fc.property(policiesArb, rolesArb, dataArb, requestArb, (policies, roles, data, request) => {
         const d = decide(compile(load(policies, roles, data)), request as DecisionRequest);
-        seen.add(d.allow ? 'allow' : d.reasons.length === 0 ? 'default-deny' : d.reasons.some((r) => r.code === 'evaluation_error') ? 'error' : 'deny');
+        seen.add(d.allow ? 'allow' : d.reasons[0]?.code === 'default_deny' ? 'default-deny' : d.reasons.some((r) => r.code === 'evaluation_error') ? 'error' : 'deny');
       }),
       // A fixed seed: which outcomes a few hundred random cases reach must not change between runs
       // (the rarest, an evaluation error, is a few in a thousand).

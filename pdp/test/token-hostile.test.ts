@@ -116,7 +116,7 @@ describe('claims of the wrong shape', () => {
     expect(await groupsOf('oracle-ai-users')).toBe(false);
     // An own `__proto__` key (JSON.parse makes one) on the way to the groups is not followed into.
     const text = `{"iss":${JSON.stringify(issuer.issuer)},"aud":${JSON.stringify(issuer.audience)},"exp":${now() + 600},"sub":"alice","__proto__":{"realm":{"groups":["oracle-ai-users"]}}}`;
-    expect(await decide(rawSign(header, text))).toEqual({ allow: false, code: undefined });
+    expect(await decide(rawSign(header, text))).toEqual({ allow: false, code: 'default_deny' });
   });
 
   test('a 16 KiB string that is no JWT is token_invalid', async () => {

@@ -9,7 +9,7 @@ import { loadPolicies } from '../policy/loader.js';
 import { checkRequest, TOKEN_NEEDS_SERVER } from '../policy/request.js';
 import { schemaEnforceOption, schemaErrorsOf } from './schema-check.js';
 import { flag, parse, str, UsageError } from './args.js';
-import type { CliIo } from './output.js';
+import { formatWouldAllow, type CliIo } from './output.js';
 
 /**
  * `pdp eval --policies DIR --input FILE|- [--explain] [--schema-enforce MODE]`: prints the decision
@@ -17,7 +17,9 @@ import type { CliIo } from './output.js';
  * (checkRequest); an `"explain": true` in it works like --explain. A `token` is refused: only the
  * server verifies one. Attributes that do not fit the set's schema.json are treated as the server
  * treats them under PDP_SCHEMA_ENFORCE: warn (the default) prints them and adds `schemaErrors` to
- * the decision, reject prints them and exits 1 without a decision, off skips the check.
+ * the decision, reject prints them and exits 1 without a decision, off skips the check. An
+ * explained deny's `wouldAllow` is also printed for people on stderr, so stdout stays one JSON
+ * document.
  */
 export async function runEval(argv: string[], io: CliIo): Promise<number> {
   const args = parse(
@@ -69,5 +71,6 @@ export async function runEval(argv: string[], io: CliIo): Promise<number> {
   const decision = decide(compiled, request, { explain });
   const { allow, effect, reasons, explain: trace } = decision;
   io.out(JSON.stringify({ allow, effect, reasons, revision: compiled.revision, ...(trace ? { explain: trace } : {}), ...(schemaErrors.length > 0 ? { schemaErrors } : {}) }, null, 2));
+  if (trace?.wouldAllow !== undefined) for (const line of formatWouldAllow(io.errStyle, trace.wouldAllow, '')) io.err(line);
   return 0;
 }

@@ -2,7 +2,8 @@
  * Terminal output: colour only when writing to a TTY (and NO_COLOR is unset), decided once by
  * the CLI's entry point and passed down.
  */
-import type { Decision, RuleTrace } from '../engine/types.js';
+import { isDefaultDeny } from '../engine/decide.js';
+import type { Decision, RuleTrace, WouldAllow } from '../engine/types.js';
 
 export interface Style {
   red(text: string): string;
@@ -46,10 +47,22 @@ export function formatTrace(style: Style, rules: readonly RuleTrace[], indent: s
 
 /** A decision in one line: effect and reasons. */
 export function formatDecisionSummary(decision: Decision): string {
-  if (decision.reasons.length === 0) return `${decision.effect} (default deny: no rule applied)`;
+  const only = decision.reasons.length === 1 ? decision.reasons[0] : undefined;
+  if (only !== undefined && isDefaultDeny(only)) return `${decision.effect} (${only.message ?? 'default deny'})`;
   const reasons = decision.reasons.map((r) => {
     const name = r.policy === '' ? '(request)' : `${r.policy}/${r.rule}`;
     return r.code === undefined ? name : `${name} [${r.code}${r.message === undefined ? '' : `: ${r.message}`}]`;
   });
   return `${decision.effect} by ${reasons.join(', ')}`;
+}
+
+/** One line per entry of `explain.wouldAllow`, or one saying nothing would. */
+export function formatWouldAllow(style: Style, entries: readonly WouldAllow[], indent: string): string[] {
+  if (entries.length === 0) return [`${indent}${style.dim('no group or role would allow this request')}`];
+  return entries.map((e) => {
+    const parts: string[] = [];
+    if (e.groups.length > 0) parts.push(`groups: ${e.groups.join(', ')}`);
+    if (e.roles.length > 0) parts.push(`roles: ${e.roles.join(', ')}`);
+    return `${indent}would allow with ${parts.join('; ')} ${style.dim(`(${e.policy}/${e.rule})`)}`;
+  });
 }

@@ -7,8 +7,9 @@
  * Precisely, with D/DE the deny rules that applied/errored and A/AE the allow rules that
  * applied/errored:
  *   D ∪ DE non-empty → deny, reasons D ∪ DE;  else AE non-empty → deny, reasons AE;
- *   else A non-empty → allow, reasons A;  else deny, no reasons (default deny).
- * Reasons are in policy-set order (policies in set order, rules in file order).
+ *   else A non-empty → allow, reasons A;  else deny, one `default_deny` reason (no rule applied).
+ * Reasons are in policy-set order (policies in set order, rules in file order). An explained deny
+ * (other than `invalid_request`) also says what would grant it (`explain.wouldAllow`, would-allow.ts).
  */
 import { bucketFor, type Bucket, type CompiledPolicySet, type CompiledRule, type TypeIndex } from './compile.js';
 import { runLogic } from './logic.js';
@@ -17,9 +18,12 @@ import { resolveValues, type RequestView } from './resolve.js';
 import type { DataRecorder } from './data.js';
 import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
 import type { DataRead, Decision, DecideOptions, DecisionReason, DecisionRequest, RuleTrace } from './types.js';
+import { wouldAllow } from './would-allow.js';
 
 /** Reason codes a decision may carry. */
 export const REASON_CODES = {
+  /** No rule applied (policy and rule are empty); the decision denies. */
+  defaultDeny: 'default_deny',
   /** An applicable rule's condition (or a role it needed) threw; the decision denies. */
   evaluationError: 'evaluation_error',
   /** The request is not a decision request (no subject object with an id, no resource.type or action string). */
@@ -27,6 +31,20 @@ export const REASON_CODES = {
 } as const;
 
 const NO_GROUPS: readonly unknown[] = Object.freeze([]);
+
+/** The one wording of a default deny: every consumer (AuthZEN, CLI, logs) reads it from here. */
+export const DEFAULT_DENY_REASON: Readonly<DecisionReason> = Object.freeze({
+  policy: '',
+  rule: '',
+  effect: 'deny',
+  code: REASON_CODES.defaultDeny,
+  message: 'no rule allows this request (default deny)',
+});
+
+/** The reason of a default deny, whichever copy of it (a decision that crossed JSON is no longer the shared object). */
+export function isDefaultDeny(reason: { code?: unknown }): boolean {
+  return reason.code === REASON_CODES.defaultDeny;
+}
 
 function contains(list: readonly unknown[], value: string): boolean {
   for (let i = 0; i < list.length; i++) if (list[i] === value) return true;
@@ -88,7 +106,8 @@ function denyWithoutRules(code: string, message: string, explain: boolean): Deci
     effect: 'deny',
     reasons: [{ policy: '', rule: '', effect: 'deny', code, message }],
   };
-  if (explain) decision.explain = { roles: [], rules: [] };
+  // An invalid request names nothing a grant could fix; any other deny gets an (empty) answer.
+  if (explain) decision.explain = code === REASON_CODES.invalidRequest ? { roles: [], rules: [] } : { roles: [], rules: [], wouldAllow: [] };
   return decision;
 }
 
@@ -104,6 +123,7 @@ export function rolesErrorMessage(derived: DerivedRoles): string {
 interface Run {
   readonly view: RequestView;
   readonly compiled: CompiledPolicySet;
+  /** Derived on first need; set in advance only to force roles (would-allow's re-decision). */
   derived: DerivedRoles | undefined;
   /** Explain only: records the data lookups of a role's derivation. */
   readonly record: ((role: string) => DataRecorder) | undefined;
@@ -134,12 +154,16 @@ function evaluate(rule: CompiledRule, run: Run): boolean | string {
 }
 
 function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
-  const index = compiled.index;
+  return decideRun({ view, compiled, derived: undefined, record: undefined });
+}
+
+function decideRun(run: Run): Decision {
+  const view = run.view;
+  const index = run.compiled.index;
   const typeIndex: TypeIndex = index.byType.get(view.type) ?? index.anyType;
   const bucket: Bucket = bucketFor(typeIndex, view.action);
   const rules = bucket.rules;
   const denyCount = bucket.denyCount;
-  const run: Run = { view, compiled, derived: undefined, record: undefined };
 
   let denyReasons: DecisionReason[] | null = null;
   for (let i = 0; i < denyCount; i++) {
@@ -160,7 +184,23 @@ function decideFast(compiled: CompiledPolicySet, view: RequestView): Decision {
   }
   if (errorReasons !== null) return { allow: false, effect: 'deny', reasons: errorReasons };
   if (allowReasons !== null) return { allow: true, effect: 'allow', reasons: allowReasons };
-  return { allow: false, effect: 'deny', reasons: [] };
+  return { allow: false, effect: 'deny', reasons: [DEFAULT_DENY_REASON] };
+}
+
+/**
+ * Whether `view` (a request with more groups) is allowed once `forced` roles are held on top of
+ * what it derives. A role derivation error stays an error, so the re-decision fails closed too.
+ */
+function allowsWith(compiled: CompiledPolicySet, view: RequestView, forced: readonly string[]): boolean {
+  let derived: DerivedRoles | undefined;
+  if (forced.length > 0) {
+    const own = deriveRoles(compiled.index.roles, view);
+    const held = new Set(own.roles);
+    for (const role of compiled.index.roles.list) if (forced.includes(role.name)) for (const r of role.grants) held.add(r);
+    derived = { roles: [...held].sort(), errors: own.errors };
+    view.roles = derived.roles;
+  }
+  return decideRun({ view, compiled, derived, record: undefined }).allow;
 }
 
 /**
@@ -217,6 +257,7 @@ function decideExplained(compiled: CompiledPolicySet, view: RequestView): Decisi
   decision.explain = { roles: derived.roles, rules };
   if (derived.errors.length > 0) decision.explain.roleErrors = derived.errors;
   if (reads.length > 0) decision.explain.data = reads;
+  if (!decision.allow) decision.explain.wouldAllow = wouldAllow(compiled, view, derived.roles, allowsWith);
   return decision;
 }
 

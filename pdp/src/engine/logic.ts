@@ -10,6 +10,7 @@
  * json-logic-js's data. json-logic-js is a process-wide singleton (`add_operation` mutates global
  * state), so we deliberately never add, remove or replace one of its operations.
  */
+import { PLAN_OPERATORS } from '@oracle-ai/contract';
 import jsonLogicModule from 'json-logic-js';
 import { escapePointer } from '../common/json-pointer.js';
 import { didYouMean } from '../common/did-you-mean.js';
@@ -27,21 +28,10 @@ const jsonLogic = jsonLogicModule as unknown as JsonLogicApi;
 
 /**
  * The operators a policy may use. The only list: the loader, `compile` and the docs rely on it.
- * Left out on purpose: `log` (a side effect), `missing`/`missing_some` (they read data by computed
- * keys through json-logic-js's unsafe `var`), `map`/`filter`/`reduce`/`all`/`some`/`none` (they
- * rebind the data to request values, outside our own-property getter), and `method` (calls
- * arbitrary methods in older json-logic-js versions).
+ * It is the plan operators (`PLAN_OPERATORS` in @oracle-ai/contract, where what is left out and
+ * why is written) and `data`, resolved by the engine (data.ts) and always folded by a plan.
  */
-export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([
-  // logic and comparison
-  '==', '===', '!=', '!==', '!', '!!', 'and', 'or', 'if', '?:',
-  // numbers
-  '>', '>=', '<', '<=', '+', '-', '*', '/', '%', 'min', 'max',
-  // strings and arrays
-  'in', 'cat', 'substr', 'merge',
-  // data, resolved by the engine (own properties only): the request's, and the data files' (data.ts)
-  'var', DATA_OPERATOR,
-]);
+export const ALLOWED_OPERATORS: ReadonlySet<string> = new Set([...PLAN_OPERATORS, DATA_OPERATOR]);
 
 /** Where a `var` path may start: the four parts of a decision request. */
 export const VAR_ROOTS = ['subject', 'resource', 'action', 'context'] as const;

@@ -18,13 +18,14 @@
  * reads the resource, a known value that is no JSON literal (an object), a known error reached only
  * on some resources, or a condition reading `resource` as a whole.
  */
+import { PLAN_OPERATORS } from '@oracle-ai/contract';
 import { bucketFor, type CompiledPolicySet, type CompiledRule } from './compile.js';
 import { errorReason, matchesNames, REASON_CODES, rolesErrorMessage, viewOf } from './decide.js';
 import { appendLookups } from './data.js';
-import { applyJsonLogic, truthy, type CompiledLogic, type VarPath } from './logic.js';
-import { resolvePath, type RequestView } from './resolve.js';
+import { applyJsonLogic, compileLogic, runLogic, truthy, type CompiledLogic, type VarPath } from './logic.js';
+import { resolvePath, resolveValues, type RequestView } from './resolve.js';
 import { deriveRoles, errorMessage, type DerivedRoles } from './roles.js';
-import type { DecisionReason, DecisionSubject, JsonLogic } from './types.js';
+import type { DecisionReason, DecisionResource, DecisionSubject, JsonLogic } from './types.js';
 
 export interface PlanRequest {
   subject: DecisionSubject;
@@ -287,8 +288,13 @@ function ruleOutcome(rule: CompiledRule, st: PlanState): Folded {
   }
   const when = rule.when;
   if (when === null) return known(true);
-  const p = peval({ rule, slots: slotsFor(when, st.view) }, when.logic, true);
-  return p.k === 'known' ? known(truthy(p.v)) : p;
+  const run = { rule, slots: slotsFor(when, st.view) };
+  const p = peval(run, when.logic, true);
+  if (p.k === 'known') return known(truthy(p.v));
+  // Consumers run or translate the plan operators only: a residual holding another is no plan for them.
+  const stray = p.k === 'res' ? strayOperator(p.e) : null;
+  if (stray !== null) unsupported(run, `its condition would leave operator "${stray}" in the plan, which is not a plan operator`);
+  return p;
 }
 
 /** Per compiled set (immutable, so worked out once): does some role's derivation read the resource? */
@@ -357,4 +363,45 @@ export function plan(compiled: CompiledPolicySet, request: PlanRequest): PlanRes
     if (err instanceof PlanUnsupportedError) throw err;
     return denied([{ policy: '', rule: '', effect: 'deny', code: REASON_CODES.evaluationError, message: errorMessage(err) }]);
   }
+}
+
+const PLAN_OPERATOR_SET: ReadonlySet<string> = new Set(PLAN_OPERATORS);
+
+/** The first operator of a condition that is not a plan operator, or null. */
+export function strayOperator(node: unknown): string | null {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = strayOperator(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (typeof node !== 'object' || node === null) return null;
+  const op = Object.keys(node)[0] as string;
+  return PLAN_OPERATOR_SET.has(op) ? strayOperator((node as Record<string, unknown>)[op]) : op;
+}
+
+/** A resource as a plan's condition reads it: `id` and `attributes`, own properties only. */
+export type PlannedResource = Pick<DecisionResource, 'id' | 'attributes'>;
+
+/**
+ * A plan as a test of resources of its type: true exactly when `decide` would allow the
+ * resource (for the plan's subject, action and context). The condition is compiled once, as a
+ * rule's is, and run by the same runner on the resource's own properties; a throw denies. Only
+ * for plans {@link plan} made: their condition reads nothing but `resource.id` and
+ * `resource.attributes.*`.
+ */
+export function planFilter(result: Pick<PlanResult, 'kind' | 'condition'>): (resource: PlannedResource) => boolean {
+  if (result.kind === 'always_allowed') return () => true;
+  if (result.kind !== 'conditional') return () => false;
+  const compiled = compileLogic(result.condition);
+  const view = { subject: undefined, resource: undefined as unknown, type: '', action: '', actionProperties: undefined, context: undefined, groups: [], roles: undefined };
+  return (resource) => {
+    view.resource = resource;
+    try {
+      return runLogic(compiled, resolveValues(view, compiled.paths));
+    } catch {
+      return false;
+    }
+  };
 }

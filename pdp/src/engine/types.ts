@@ -129,13 +129,13 @@ export interface DecisionRequest {
 
 // The decision's parts that travel over HTTP are the contract's, so a service reading them and
 // the engine producing them cannot disagree (type-only: the engine stays free of any import).
-export type { DataRead, DecisionExplain, DecisionReason, RuleTrace } from '@oracle-ai/contract';
+export type { DataRead, DecisionExplain, DecisionReason, RuleTrace, WouldAllow } from '@oracle-ai/contract';
 
 export interface Decision {
   allow: boolean;
   effect: Effect;
   /**
-   * For an allow: the allow rules that applied. For a deny: the deny rules (or errors) that applied; empty for default deny.
+   * For an allow: the allow rules that applied. For a deny: the deny rules (or errors) that applied, or the one `default_deny` reason when no rule applied.
    * The array is fresh per decision; a plain rule's reason object is shared and frozen (treat reasons as read-only).
    */
   reasons: DecisionReason[];

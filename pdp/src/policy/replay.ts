@@ -12,8 +12,8 @@
  */
 import { isObject } from '../common/objects.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
-import { decide } from '../engine/decide.js';
-import type { DecisionReason, DecisionRequest, Effect } from '../engine/types.js';
+import { decide, isDefaultDeny } from '../engine/decide.js';
+import type { DecisionRequest, Effect } from '../engine/types.js';
 import { checkRequest, TOKEN_NEEDS_SERVER } from './request.js';
 
 /** What pino's redaction writes in place of a censored value (the PDP's logger's `censor`). */
@@ -33,6 +33,7 @@ export interface ReplayExample {
   subject: string;
   resource: string;
   action: string;
+  /** `reasons`: the deciding rules (`policy/rule`, or `(code)` for a refusal); empty for a default deny. */
   recorded: { effect: Effect; reasons: string[] };
   candidate: { effect: Effect; reasons: string[] };
 }
@@ -75,6 +76,12 @@ export interface ReplayReport {
 }
 
 /** A reason as `policy/rule` (a request-level reason, with no policy, as its code). */
+/**
+ * The rules that decided, by name. A default deny names none: its reason (and the empty list an
+ * older log line has for it) both read as `[]`, so a replay never counts that as a change.
+ */
+const decidingRules = (reasons: readonly unknown[]): string[] => reasons.flatMap((r) => (isObject(r) && isDefaultDeny(r) ? [] : [reasonName(isObject(r) ? r : {})]));
+
 const reasonName = (r: { policy?: unknown; rule?: unknown; code?: unknown }): string =>
   typeof r.policy === 'string' && r.policy !== '' ? `${r.policy}/${String(r.rule)}` : `(${typeof r.code === 'string' ? r.code : 'request'})`;
 
@@ -177,8 +184,8 @@ export async function replayLog(lines: AsyncIterable<string> | Iterable<string>,
     if (context !== undefined) request.context = context;
     const now = decide(candidate, request);
     replayed++;
-    const recorded = { effect: entry.effect as Effect, reasons: (entry.reasons as unknown[]).map((r) => reasonName(isObject(r) ? r : {})) };
-    const fresh = { effect: now.effect, reasons: now.reasons.map((r: DecisionReason) => reasonName(r)) };
+    const recorded = { effect: entry.effect as Effect, reasons: decidingRules(entry.reasons as unknown[]) };
+    const fresh = { effect: now.effect, reasons: decidingRules(now.reasons) };
     if (recorded.effect === fresh.effect) {
       unchanged++;
       if ([...recorded.reasons].sort().join('\n') !== [...fresh.reasons].sort().join('\n')) reasonsChanged++;

@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isObject } from '../common/objects.js';
-import { decide } from '../engine/decide.js';
+import { decide, isDefaultDeny } from '../engine/decide.js';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { Decision, DecisionRequest, PolicySet } from '../engine/types.js';
 import { parseJson } from './json.js';
@@ -18,7 +18,10 @@ export interface PolicyTestExpectation {
   allow: boolean;
   /** `<policy>/<rule>` of exactly the reasons the decision must give, in any order. */
   reasons?: string[];
-  /** Reason codes that must appear (e.g. `evaluation_error`); when absent, no reason may carry a code. */
+  /**
+   * Reason codes that must appear (e.g. `evaluation_error`); when absent, no reason may carry a
+   * code, `default_deny` aside: `reasons: []` already asserts a default deny, as it always has.
+   */
   codes?: string[];
   /** Exactly the derived roles, in any order. */
   roles?: string[];
@@ -168,7 +171,7 @@ export function compareDecision(expected: PolicyTestExpectation, actual: Decisio
   if (expected.codes !== undefined) {
     const missing = expected.codes.filter((c) => !codes.includes(c));
     if (missing.length > 0) mismatches.push(`codes: expected ${list(expected.codes)}, got ${list([...new Set(codes)])}`);
-  } else if (codes.length > 0) {
+  } else if (actual.reasons.some((r) => r.code !== undefined && !isDefaultDeny(r))) {
     // A reason names its rule whether the rule applied or threw, so without this a case expecting
     // "denied by the suspension rule" would pass when that rule merely failed on the input.
     mismatches.push(`codes: expected none, got ${list([...new Set(codes)])}`);

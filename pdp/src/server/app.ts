@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): PdpApp {
     ...createAuthzenSearch({ engine, clock, schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE, log: deps.decisionLog.enabled ? logger.child({ kind: 'search' }) : undefined }),
     authzenMetadata: createAuthzenMetadata({ publicUrl: config.publicUrl, loopbackOnly: config.clientTokens.length === 0 }),
   };
-  const routes = defineRoutes({ ...steps, ...authzen, plan: createPlanStep({ core }), callerAuth: createCallerAuth(config.clientTokens) });
+  const routes = defineRoutes({ ...steps, ...authzen, plan: createPlanStep({ core, clock, schemaEnforce: config.schemaEnforce ?? DEFAULT_SCHEMA_ENFORCE, log: deps.decisionLog.enabled ? logger.child({ kind: 'plan' }) : undefined, logInput: deps.decisionLog.input }), callerAuth: createCallerAuth(config.clientTokens) });
   const openapi = buildOpenApi(routes, schemas, { version: deps.version ?? '0.0.0', maxBatch: config.maxBatch });
 
   const table = routeTable(routes);

@@ -4,6 +4,13 @@
  * of each would allow (the specification's search semantics, here without exception: the engine
  * is pure, so the same request decides the same way).
  *
+ * A resource search asks the engine's query plan first (engine/plan.ts, once per request): a plan
+ * `always_denied` has no results and looks at no candidate, `always_allowed` lists every
+ * candidate, and a `conditional` one runs its condition on each candidate instead of a decision;
+ * the plan equals the decision on every resource, so the results are the same. A plan the engine
+ * refuses falls back to deciding each candidate. Subject and action searches always decide each
+ * candidate: a plan leaves the resource unknown, not the subject or the action.
+ *
  * Candidates ({@link searchCandidates}, the one place that lists them): the subjects or resources
  * of a type are the entities of the policy directory's data file named after the type
  * (`data/user.json` for subjects of type `user`), in the file's order; the actions are those the
@@ -30,14 +37,16 @@ import type { Logger } from 'pino';
 import type { AuthzenActionSearchResponse, AuthzenEntitySearchResponse, AuthzenPage, AuthzenSearchContext } from '@oracle-ai/contract';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { decide as engineDecide } from '../engine/decide.js';
+import { plan, planFilter, PlanUnsupportedError, type PlanKind, type PlannedResource, type PlanResult } from '../engine/plan.js';
 import type { DecisionRequest } from '../engine/types.js';
 import { PdpError } from '../common/errors.js';
 import { isObject } from '../common/objects.js';
-import { AUTHZEN_POINTERS, requestCheckFor, type SchemaEnforceMode } from '../policy/request-attributes.js';
+import { AUTHZEN_POINTERS, type SchemaEnforceMode } from '../policy/request-attributes.js';
 import { authzenRequest, type AuthzenRequest, type AzAction, type AzEntity } from './authzen.js';
 import type { Clock } from './decisions.js';
 import type { Middleware, RouteState } from './handlers.js';
 import { sendJson } from './respond.js';
+import { enforceSchema } from './schema-enforce.js';
 
 /** Results per page at most (and when the request names no smaller page.limit). */
 export const SEARCH_PAGE_SIZE = 100;
@@ -52,7 +61,7 @@ const candidateCache = new WeakMap<CompiledPolicySet, Map<string, readonly strin
 /**
  * The candidates of a search, in the order results are listed: the ids of `type`'s data file
  * (subject and resource), or the action names the policies for resource type `type` use. Computed
- * once per policy set and type. A query plan that narrows the candidates belongs here.
+ * once per policy set and type.
  */
 export function searchCandidates(policies: CompiledPolicySet, kind: SearchKind, type: string): readonly string[] {
   let byKey = candidateCache.get(policies);
@@ -127,6 +136,31 @@ export interface AuthzenSearchSteps {
   authzenSearchAction: Middleware;
 }
 
+/**
+ * A resource search's plan: the query plan for its subject, action and resource type, made once
+ * per request, and the test of one candidate it gives (the request's resource properties, the
+ * candidate's id). undefined when the engine cannot plan it: then every candidate is decided.
+ */
+export function resourcePlan(policies: CompiledPolicySet, base: AuthzenRequest): { kind: PlanKind; allows: (candidate: string) => boolean } | undefined {
+  let planned: PlanResult;
+  try {
+    planned = plan(policies, { subject: base.subject, action: base.action, resourceType: base.resource.type, actionProperties: base.actionProperties, context: base.context });
+  } catch (err) {
+    if (err instanceof PlanUnsupportedError) return undefined;
+    throw err;
+  }
+  const test = planFilter(planned);
+  const resource: PlannedResource = { id: '' };
+  if (base.resource.attributes !== undefined) resource.attributes = base.resource.attributes;
+  return {
+    kind: planned.kind,
+    allows: (candidate) => {
+      resource.id = candidate;
+      return test(resource);
+    },
+  };
+}
+
 export function createAuthzenSearch(deps: AuthzenSearchDeps): AuthzenSearchSteps {
   const { engine, clock } = deps;
 
@@ -141,11 +175,8 @@ export function createAuthzenSearch(deps: AuthzenSearchDeps): AuthzenSearchSteps
 
   /** The request's schema.json problems: a 400 with PDP_SCHEMA_ENFORCE=reject, reported in the answer's context with warn. */
   const schemaContext = (policies: CompiledPolicySet, base: AuthzenRequest): AuthzenSearchContext | undefined => {
-    const check = deps.schemaEnforce === 'off' ? null : requestCheckFor(policies.policySet);
-    const errors = check === null ? [] : check(base, AUTHZEN_POINTERS);
-    if (errors.length === 0) return undefined;
-    if (deps.schemaEnforce === 'reject') throw new PdpError('schema_mismatch', "The request's attributes do not fit the policy set's schema.json.", { errors: errors.slice(0, 50) });
-    return { schemaErrors: errors };
+    const errors = enforceSchema(deps.schemaEnforce, policies, base, AUTHZEN_POINTERS);
+    return errors === undefined ? undefined : { schemaErrors: errors };
   };
 
   const search = (kind: SearchKind) =>
@@ -167,15 +198,24 @@ export function createAuthzenSearch(deps: AuthzenSearchDeps): AuthzenSearchSteps
       const request: DecisionRequest = { subject: { ...base.subject }, resource: { ...base.resource }, action: base.action };
       if (base.actionProperties !== undefined) request.actionProperties = base.actionProperties;
       if (base.context !== undefined) request.context = base.context;
-      const found: string[] = [];
-      let i = page?.token === undefined ? 0 : readToken(page.token, digest);
-      const end = Math.min(candidates.length, i + SEARCH_SCAN_BUDGET);
-      for (; i < end; i++) {
-        const candidate = candidates[i] as string;
+      let decided = 0;
+      const decideEach = (candidate: string): boolean => {
         if (kind === 'subject') request.subject.id = candidate;
         else if (kind === 'resource') request.resource.id = candidate;
         else request.action = candidate;
-        if (!engine.decide(st.policies, request).allow) continue;
+        decided++;
+        return engine.decide(st.policies, request).allow;
+      };
+      const planned = kind === 'resource' ? resourcePlan(st.policies, base) : undefined;
+      const allows = planned?.allows ?? decideEach;
+      const found: string[] = [];
+      let i = page?.token === undefined ? 0 : readToken(page.token, digest);
+      // Never allowed: nothing to look at, and no next page.
+      if (planned?.kind === 'always_denied') i = candidates.length;
+      const end = Math.min(candidates.length, i + SEARCH_SCAN_BUDGET);
+      for (; i < end; i++) {
+        const candidate = candidates[i] as string;
+        if (!allows(candidate)) continue;
         // One allowed candidate past a full page: there is a next page, and it starts here.
         if (found.length === limit) break;
         found.push(candidate);
@@ -187,7 +227,7 @@ export function createAuthzenSearch(deps: AuthzenSearchDeps): AuthzenSearchSteps
       if (page !== undefined || nextToken !== '') out.page = { next_token: nextToken, count: found.length };
       if (context !== undefined) out.context = context;
       out.results = kind === 'action' ? found.map((name) => ({ name })) : found.map((id) => ({ type, id }));
-      deps.log?.info({ api: `authzen-search-${kind}`, requestId: st.requestId, revision: st.policies.revision, results: found.length, more: nextToken !== '', latencyUs: Math.round((clock.monotonic() - st.t0) * 1000) }, 'search');
+      deps.log?.info({ api: `authzen-search-${kind}`, requestId: st.requestId, revision: st.policies.revision, results: found.length, more: nextToken !== '', plan: planned?.kind, decided, latencyUs: Math.round((clock.monotonic() - st.t0) * 1000) }, 'search');
       sendJson(ctx, out);
     };
 

@@ -6,6 +6,7 @@
  * specification says receivers must ignore them, never reach a policy.
  */
 import type { AuthzenDecision, AuthzenDecisionContext } from '@oracle-ai/contract';
+import { isDefaultDeny } from '../engine/decide.js';
 import type { DecisionResource, DecisionSubject } from '../engine/types.js';
 import type { DecisionResponse } from './decisions.js';
 
@@ -57,7 +58,10 @@ export function authzenRequest(e: Required<AzEvaluation>): AuthzenRequest {
 
 /** A one-line reason for AuthZEN callers, who read `context` rather than our `reasons`. */
 function reasonText(d: DecisionResponse): string {
-  if (d.reasons.length === 0) return d.allow ? 'allowed' : 'no rule allows this request (default deny)';
+  // A default deny's words are its reason's (the engine's), not a second copy here.
+  const only = d.reasons.length === 1 ? d.reasons[0] : undefined;
+  if (only !== undefined && isDefaultDeny(only) && only.message !== undefined) return only.message;
+  if (d.reasons.length === 0) return d.allow ? 'allowed' : 'denied';
   const names = d.reasons.map((r) => (r.code !== undefined ? `${r.policy}/${r.rule} (${r.code})` : `${r.policy}/${r.rule}`)).join(', ');
   return `${d.allow ? 'allowed by' : 'denied by'} ${names}`;
 }

@@ -66,7 +66,9 @@ export function buildOpenApi(routes: readonly RouteSpec[], schemas: ApiSchemas, 
       title: 'PDP Decision API',
       version: info.version,
       description:
-        'Policy decision point: JSON policies, default deny, deny overrides allow. Errors are RFC 9457 problem+json ' +
+        'Policy decision point: JSON policies, default deny, deny overrides allow. A default deny carries one reason ' +
+        'with code default_deny; an explained deny (explain: true) also lists in explain.wouldAllow the groups or roles ' +
+        'that would make the same request an allow. Errors are RFC 9457 problem+json ' +
         `with a stable code and JSON pointers. Batch requests take at most ${info.maxBatch} items.`,
     },
     paths,
