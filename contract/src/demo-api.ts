@@ -19,6 +19,30 @@ export interface MeResponse {
   readonly revision: string | null;
   /** The PDP's decision id for each page, to quote when asking for access to a refused one. */
   readonly decisionIds: Readonly<Record<PageName, string>>;
+  /** For each refused page, how to be granted it ([] when no group would); absent when the PDP could not say. */
+  readonly access?: Readonly<Partial<Record<PageName, readonly AccessOption[]>>>;
+}
+
+/**
+ * One way to be granted a refused request, from the PDP's `explain.wouldAllow`: join all of
+ * these groups (the PDP checked that they turn the whole decision into an allow).
+ */
+export interface AccessOption {
+  readonly groups: readonly string[];
+}
+
+/** One demo user of demo-idp: the name, the groups, and which pages the PDP opens to them now. */
+export interface DemoUserView {
+  readonly username: string;
+  readonly groups: readonly string[];
+  readonly permissions: Permissions;
+}
+
+/** `GET /api/demo/users` (no token needed): demo-idp's users, decided by the loaded policies. */
+export interface DemoUsersResponse {
+  readonly users: readonly DemoUserView[];
+  /** The policy revision that decided; null when there were no users to decide about. */
+  readonly revision: string | null;
 }
 
 /** `GET /api/authorize`: where to send the browser to sign in. */
@@ -107,6 +131,8 @@ export interface ApiProblem {
   readonly resource?: string;
   readonly action?: string;
   readonly errors?: readonly FieldError[];
+  /** On a 403: how to be granted it ([] when no group would); absent when the PDP could not say. */
+  readonly access?: readonly AccessOption[];
   readonly idp_error?: string;
   readonly reason?: string;
 }

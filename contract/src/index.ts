@@ -79,3 +79,4 @@ export type {
   AuthzenSearchContext,
 } from './authzen.js';
 export { ACCESS_TOKEN_TYP, NOT_ACCESS_TOKEN_CLAIMS, NOT_ACCESS_TOKEN_TYPS, normalizeTokenTyp, otherTokenKind } from './token-kind.js';
+export type { AccessOption, DemoUserView, DemoUsersResponse } from './demo-api.js';

@@ -19,9 +19,10 @@ import { PdpClient } from './pdp-client.js';
 import { addAdminRoutes } from './routes/admin.js';
 import { addAppRoutes } from './routes/app.js';
 import { addAuthRoutes } from './routes/auth.js';
+import { DEMO_USERS_PATH, addDemoUserRoutes } from './routes/demo-users.js';
 
-/** Paths under /api reachable without an access token: the sign-in and sign-out steps. */
-export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', '/api/token', '/api/logout']);
+/** Paths under /api reachable without an access token: the sign-in and sign-out steps, and the demo users the signed-out home lists. */
+export const PUBLIC_API_PATHS: ReadonlySet<string> = new Set(['/api/authorize', '/api/token', '/api/logout', DEMO_USERS_PATH]);
 
 export interface AppDeps {
   config: ApiConfig;
@@ -51,7 +52,8 @@ export function createApp({ config, logger, documents, draining = () => false }:
     ctx.body = { status: 'ready' };
   });
   addAuthRoutes(router, { config, discovery, keys, usedTransactions: new UsedTransactions(config.txnReplayCacheSize), logger });
-  addAppRoutes(router, { authorize, pdp });
+  addAppRoutes(router, { authorize, pdp, logger });
+  addDemoUserRoutes(router, { config, pdp });
   addAdminRoutes(router, { authorize, pdp });
   addDocumentRoutes(router, { pdp, documents, logger });
 

@@ -61,6 +61,8 @@ export interface ApiConfig {
   readonly databaseUrl: string | undefined;
   /** Documents seeded into an empty table at start; 0: none. */
   readonly documentsSeedSize: number;
+  /** demo-idp's user list (`GET /demo/users`) for `/api/demo/users`; unset: that route answers 404. */
+  readonly demoUsersUrl: string | undefined;
 }
 
 /** What startApi takes: any field, as config or as the env would give it; the rest defaults. */
@@ -131,6 +133,7 @@ export function apiConfigFromEnv(env: NodeJS.ProcessEnv): ApiConfigInput {
     shutdownTimeoutMs: num(env.API_SHUTDOWN_TIMEOUT_MS),
     logLevel: str(env.LOG_LEVEL),
     databaseUrl: str(env.DATABASE_URL),
+    demoUsersUrl: str(env.DEMO_USERS_URL),
     documentsSeedSize: num(env.DOCUMENTS_SEED_SIZE),
   };
   return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as ApiConfigInput;
@@ -207,6 +210,7 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     logLevel: input.logLevel ?? 'info',
     databaseUrl: input.databaseUrl,
     documentsSeedSize: input.documentsSeedSize ?? 100,
+    demoUsersUrl: input.demoUsersUrl,
   };
 
   const int = (value: number, min: number, max: number): boolean => Number.isInteger(value) && value >= min && value <= max;
@@ -221,6 +225,7 @@ export function buildApiConfig(input: ApiConfigInput): ApiConfig {
     ['OIDC_REDIRECT_URI', config.redirectUri],
     ['OIDC_POST_LOGOUT_REDIRECT_URI', config.postLogoutRedirectUri],
     ['PDP_URL', config.pdpUrl],
+    ['DEMO_USERS_URL', config.demoUsersUrl],
   ] as const) {
     if (value !== undefined && !httpUrl(value)) problems.push(`${name} must be an http(s) URL`);
   }

@@ -1,6 +1,7 @@
-import type { DecisionResponse, FieldError, PoliciesView } from '@oracle-ai/contract';
+import type { AccessOption, DecisionResponse, FieldError, PoliciesView } from '@oracle-ai/contract';
 import { PdpClient as Client, PdpClientError, type Decision } from '@oracle-ai/pdp-client';
 
+import { accessOptionsOf } from './access.js';
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { MAX_UPSTREAM_BYTES } from './upstream.js';
@@ -101,6 +102,16 @@ export class PdpClient {
 
   async decideBatch(subject: PdpSubject, items: readonly PdpItem[]): Promise<PdpDecision[]> {
     return (await call(() => this.#client.batch({ subject, items: [...items] }))).map(kept);
+  }
+
+  /**
+   * How `subject` could be granted each of `items` (refused a moment ago): one explained batch,
+   * read by {@link accessOptionsOf}. An item allowed by now, or one the PDP said nothing usable
+   * about, is undefined. Fails like every call; the caller's refusal stands without advice.
+   */
+  async access(subject: PdpSubject, items: readonly PdpItem[]): Promise<(AccessOption[] | undefined)[]> {
+    const decisions = await call(() => this.#client.batch({ subject, items: [...items], explain: true }));
+    return decisions.map(({ allow, response }) => (allow ? undefined : accessOptionsOf(response.explain)));
   }
 
   /**

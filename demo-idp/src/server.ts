@@ -35,6 +35,9 @@ export interface IdpHandle {
   close(): Promise<void>;
 }
 
+/** The demo users, for demo-api's `/api/demo/users` (names, groups and claims; see UserStore.directory). */
+export const DEMO_USERS_PATH = '/demo/users';
+
 function origin(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
@@ -90,6 +93,11 @@ export async function startIdp(options: StartIdpOptions = {}): Promise<IdpHandle
         ? JSON.stringify({ type: 'about:blank', title: 'Shutting down', status: 503, code: 'shutting_down', detail: 'This instance is shutting down; send new requests to another one.' })
         : JSON.stringify({ status: 'ready' });
       res.writeHead(shutdown.draining ? 503 : 200, { 'content-type': shutdown.draining ? 'application/problem+json' : 'application/json', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } else if (req.url === DEMO_USERS_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+      // A demo IdP's users are no secret (the demo's home page lists them); their passwords are.
+      const body = JSON.stringify({ users: users.directory() });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     } else if (handler) {
       handler(req, res);

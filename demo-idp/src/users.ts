@@ -120,6 +120,14 @@ export class UserStore {
     return [...new Set([...this.#users.values()].flatMap((user) => Object.keys(user.claims ?? {})))];
   }
 
+  /**
+   * Every user as `GET /demo/users` lists them: the name, the groups and the extra claims (what
+   * their tokens carry for the PDP), never the password hash, the name or the email.
+   */
+  directory(): { username: string; groups: string[]; claims: Record<string, unknown> }[] {
+    return [...this.#users.values()].map((user) => ({ username: user.username, groups: [...user.groups], claims: { ...user.claims } }));
+  }
+
   /** The user, without the password hash; undefined when unknown. */
   find(username: string): DemoUser | undefined {
     const user = this.#users.get(username);

@@ -277,3 +277,17 @@ describe('key rotation', () => {
     await expect(jwtVerify(newToken, keySet, { issuer: idp.issuer, audience: AUDIENCE })).resolves.toBeTruthy();
   });
 });
+
+describe('the demo user list', () => {
+  it('GET /demo/users lists every user of the users file with groups and claims, never a password hash or a profile', async () => {
+    const response = await fetch(`${idp.url}/demo/users`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const text = await response.text();
+    expect(text).not.toMatch(/scrypt|passwordHash|email|Anders/);
+    const { users } = JSON.parse(text) as { users: { username: string; groups: string[]; claims: Record<string, unknown> }[] };
+    expect(users.map((u) => u.username)).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect(users.find((u) => u.username === 'dave')).toEqual({ username: 'dave', groups: ['contractors'], claims: {} });
+    expect((await fetch(`${idp.url}/demo/users`, { method: 'POST' })).status).not.toBe(200);
+  });
+});

@@ -4,7 +4,7 @@ import { createApiProxy } from './api-proxy.mjs';
 import { gracefulServer } from './graceful-shutdown.mjs';
 import { sendProblem } from './problem.mjs';
 import { requestIdOf } from './request-id.mjs';
-import { securityHeaders } from './security-headers.mjs';
+import { contentSecurityPolicy, securityHeaders } from './security-headers.mjs';
 import { createStaticHandler } from './static-files.mjs';
 
 /**
@@ -29,7 +29,7 @@ function logToStdout(line) {
  */
 export async function startWebServer(config, { log = logToStdout } = {}) {
   const headers = securityHeaders(config.formActions);
-  const serveStatic = createStaticHandler(config.root, headers);
+  const serveStatic = createStaticHandler(config.root, headers, (styleHashes) => contentSecurityPolicy(config.formActions, styleHashes));
   const proxyApi = createApiProxy(config.apiUrl, config.proxyTimeoutMs, headers);
 
   const server = http.createServer(

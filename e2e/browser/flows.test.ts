@@ -24,8 +24,10 @@ describe('signed out', () => {
     const s = await session();
     const response = await s.page.goto(`${suite.stack.webUrl}/`);
     expect(await heading(s.page)).toContain('policy service');
+    // The demo users come from demo-idp through demo-api's /api/demo/users, after the first render.
+    await s.page.getByTestId('demo-users').waitFor();
     const text = (await s.page.locator('main').textContent()) ?? '';
-    for (const name of ['alice', 'bob', 'carol']) expect(text).toContain(name);
+    for (const name of ['alice', 'bob', 'carol', 'dave']) expect(text).toContain(name);
     expect(text).toContain('demo');
     expect(await s.page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
     expect(await s.page.getByRole('navigation').count(), 'no navigation before sign-in').toBe(0);
@@ -71,7 +73,8 @@ describe('signed out', () => {
     await submitIdpLogin(s.page, suite.stack.idpUrl, 'bob');
     await waitForApp(s.page, suite.stack.webUrl, '/forbidden');
     expect(await heading(s.page)).toBe('Access refused');
-    expect(await s.page.locator('main').textContent()).toContain('oracle-ai-users');
+    // The PDP's advice, asked for on arrival.
+    await expect.poll(() => s.page.getByTestId('access-advice').textContent()).toContain('oracle-ai-users');
     await shoot(s.page, 'bob-forbidden-after-login');
     expect(s.problems).toEqual([]);
   });
@@ -190,7 +193,8 @@ describe('signed in', () => {
     const text = (await s.page.locator('main').textContent()) ?? '';
     expect(text).toContain('chat · read');
     expect(text).toContain('Decision id');
-    expect(text).toContain('oracle-ai-users');
+    // The 403's own advice (demo-api's explained PDP call), not the navigation's.
+    await expect.poll(() => s.page.getByTestId('access-advice').textContent()).toContain('oracle-ai-users');
     expect(await token(s.page), 'a 403 keeps the user signed in').toBeTruthy();
     await shoot(s.page, 'bob-forbidden-from-api-403');
     expect(s.problems.filter((p) => !/status of 403/.test(p.text))).toEqual([]);

@@ -105,6 +105,8 @@ export function readStackConfig(env, root) {
         OIDC_REDIRECT_URI: redirectUri,
         OIDC_POST_LOGOUT_REDIRECT_URI: postLogoutUri,
         API_AUDIENCE: audience,
+        // The signed-out home lists demo-idp's users (names and groups) through demo-api.
+        DEMO_USERS_URL: `${idpInternal}/demo/users`,
       };
   // Token mode of the PDP (POST /v1/decide with "token"), for trying it with demo-idp's tokens.
   const pdpJwtEnv = external

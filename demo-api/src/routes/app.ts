@@ -13,11 +13,13 @@ import {
 } from '@oracle-ai/contract';
 
 import { ApiError } from '../errors.js';
+import type { Logger } from 'pino';
+
 import type { Authorize } from '../http/authorize.js';
-import { subjectOf } from '../http/authorize.js';
+import { accessAdvice, subjectOf } from '../http/authorize.js';
 import { jsonBody } from '../http/body.js';
 import type { ApiContext, ApiState, AuthUser } from '../http/state.js';
-import type { PdpClient, PdpItem } from '../pdp-client.js';
+import type { PdpClient, PdpDecision, PdpItem } from '../pdp-client.js';
 
 const chatRequestSchema: JSONSchemaType<ChatRequest> = {
   type: 'object',
@@ -26,8 +28,13 @@ const chatRequestSchema: JSONSchemaType<ChatRequest> = {
   properties: { message: { type: 'string', minLength: 1, maxLength: MAX_CHAT_MESSAGE } },
 };
 
-/** What `/api/me` asks the PDP: each page's resource and action, in one batch. */
-const PAGE_ITEMS: readonly PdpItem[] = PAGES.map((page) => ({ resource: { type: page.resource }, action: page.action }));
+/** What `/api/me` (and `/api/demo/users`) asks the PDP: each page's resource and action, in one batch. */
+export const PAGE_ITEMS: readonly PdpItem[] = PAGES.map((page) => ({ resource: { type: page.resource }, action: page.action }));
+
+/** The pages the decisions (one per PAGE_ITEMS entry) allow: only an explicit allow counts. */
+export function permissionsOf(results: readonly PdpDecision[]): Record<PageName, boolean> {
+  return Object.fromEntries(PAGES.map((page, i) => [page.name, results[i]?.allow === true])) as Record<PageName, boolean>;
+}
 
 export function userOf(ctx: ApiContext): AuthUser {
   const user = ctx.state.user;
@@ -48,19 +55,26 @@ export function assistantReply(username: string, message: string): string {
 export interface AppRouteDeps {
   authorize: Authorize;
   pdp: PdpClient;
+  logger: Logger;
 }
 
 /** The protected routes: each names the (resource, action) it needs, and the PDP decides. */
-export function addAppRoutes(router: Router<ApiState>, { authorize, pdp }: AppRouteDeps): void {
+export function addAppRoutes(router: Router<ApiState>, { authorize, pdp, logger }: AppRouteDeps): void {
   router.get('/api/me', async (ctx) => {
     const user = userOf(ctx);
-    const results = await pdp.decideBatch(subjectOf(user), PAGE_ITEMS);
-    const permissions = Object.fromEntries(PAGES.map((page, i) => [page.name, results[i]?.allow === true])) as Record<PageName, boolean>;
+    const subject = subjectOf(user);
+    const results = await pdp.decideBatch(subject, PAGE_ITEMS);
+    const permissions = permissionsOf(results);
+    // The refused pages' advice: one more, explained, batch, only when something was refused.
+    const refused = PAGES.flatMap((page, i) => (permissions[page.name] ? [] : [{ page, item: PAGE_ITEMS[i]! }]));
+    const advice = refused.length > 0 ? await accessAdvice(pdp, logger, subject, refused.map((r) => r.item)) : [];
+    const access = Object.fromEntries(refused.flatMap(({ page }, i) => (advice[i] ? [[page.name, advice[i]]] : [])));
     ctx.body = {
       user: { sub: user.sub, username: user.username, groups: user.groups },
       permissions,
       revision: results[0]?.revision ?? null,
       decisionIds: Object.fromEntries(PAGES.map((page, i) => [page.name, results[i]?.decisionId ?? ''])) as Record<PageName, string>,
+      ...(refused.length > 0 ? { access } : {}),
     } satisfies MeResponse;
   });
 

@@ -18,14 +18,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `env` adds to the launcher's environment (e.g. PDP_POLICIES: a copy of the policies to edit live). */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const build = path.join(ROOT, 'demo-web', 'dist', 'demo-web', 'browser', 'index.html');
   if (!existsSync(build)) {
     throw new Error(`${path.relative(ROOT, build)} is missing: build first (npm run build at the repository root)`);
   }
   const ports = await freePorts();
   // The browser reaches every service on 127.0.0.1, so issuer, redirect URI and CORS use it.
-  const run = launch(ports, { PUBLIC_HOST: '127.0.0.1' });
+  const run = launch(ports, { PUBLIC_HOST: '127.0.0.1', ...env });
 
   const stop = async () => {
     const { child } = run;

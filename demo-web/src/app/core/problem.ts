@@ -1,11 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import type { ApiProblem } from '@oracle-ai/contract';
+import type { AccessOption, ApiProblem } from '@oracle-ai/contract';
 
 /**
  * What the app reads of a failure: demo-api's RFC 9457 problem (a 403 adds resource, action
  * and decisionId), every member optional, since a proxy or the network may answer instead.
  */
-export type Problem = Partial<Pick<ApiProblem, 'type' | 'title' | 'status' | 'detail' | 'decisionId' | 'revision' | 'resource' | 'action' | 'errors'>>;
+export type Problem = Partial<Pick<ApiProblem, 'type' | 'title' | 'status' | 'detail' | 'decisionId' | 'revision' | 'resource' | 'action' | 'errors' | 'access'>>;
 
 /** Reads RFC 9457 problem details out of an HTTP error, tolerating bodies that are not JSON. */
 export function problemOf(error: unknown): Problem {
@@ -23,6 +23,7 @@ export function problemOf(error: unknown): Problem {
         resource: str(p['resource']),
         action: str(p['action']),
         errors: fieldErrors(p['errors']),
+        access: accessOptions(p['access']),
       };
     }
     if (error.status === 0) {
@@ -46,6 +47,16 @@ function fieldErrors(v: unknown): Problem['errors'] {
   if (!Array.isArray(v)) return undefined;
   const errors = v.filter((e): e is { pointer: string; detail: string } => typeof e?.pointer === 'string' && typeof e?.detail === 'string');
   return errors.length > 0 ? errors.map(({ pointer, detail }) => ({ pointer, detail })) : undefined;
+}
+
+/**
+ * A 403's advice, only when it is well formed throughout: advice half read would name the wrong
+ * groups. `[]` (no group would grant it) is kept: it says something.
+ */
+export function accessOptions(v: unknown): readonly AccessOption[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const ok = v.every((o) => Array.isArray(o?.groups) && o.groups.length > 0 && o.groups.every((g: unknown) => typeof g === 'string' && g !== ''));
+  return ok ? v.map((o: AccessOption) => ({ groups: [...o.groups] })) : undefined;
 }
 
 function str(v: unknown): string | undefined {

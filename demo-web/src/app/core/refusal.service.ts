@@ -1,4 +1,5 @@
 import { Injectable, signal } from '@angular/core';
+import type { AccessOption } from '@oracle-ai/contract';
 import type { Problem } from './problem';
 
 /** What was refused, for the Forbidden page: a page the guard kept closed, or an API 403. */
@@ -9,6 +10,8 @@ export interface Refusal {
   readonly action?: string;
   readonly decisionId?: string;
   readonly revision?: string;
+  /** The API's advice with its 403: the groups that would grant it ([] none would). */
+  readonly access?: readonly AccessOption[];
 }
 
 @Injectable({ providedIn: 'root' })
@@ -23,6 +26,7 @@ export class RefusalService {
       action: problem.action,
       decisionId: problem.decisionId,
       revision: problem.revision,
+      access: problem.access,
     });
   }
 

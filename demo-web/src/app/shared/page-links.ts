@@ -12,8 +12,3 @@ const SUMMARIES: Readonly<Record<PageName, string>> = {
 /** The contract's pages, in its order, with what the app says about each. */
 export const PAGE_LINKS: readonly PageLink[] = PAGES.map((page) => ({ ...page, summary: SUMMARIES[page.name] }));
 
-/** The group that opens each resource in the demo policies, to tell a refused user whom to ask for what. */
-export const ACCESS_HINTS: Readonly<Record<string, string>> = {
-  chat: 'oracle-ai-users',
-  admin: 'oracle-ai-admins',
-};

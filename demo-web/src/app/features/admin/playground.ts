@@ -1,7 +1,7 @@
-import { Component, computed, inject, input, signal } from '@angular/core';
+import { Component, computed, inject, input, linkedSignal, signal } from '@angular/core';
 import type { PlaygroundRequest, PolicySummary, RuleTrace } from '@oracle-ai/contract';
 import { conditionText, varsOf } from '../../shared/condition-text';
-import { DEMO_USERS } from '../../shared/demo-users';
+import { DemoUsersService } from '../../shared/demo-users.service';
 import { subjectText } from '../../shared/rule-text';
 import { PlaygroundService, type PlaygroundFailure } from './playground.service';
 
@@ -78,15 +78,18 @@ const isFailure = (value: unknown): value is PlaygroundFailure => typeof value =
 @Component({
   selector: 'app-playground',
   templateUrl: './playground.html',
-  providers: [PlaygroundService],
+  providers: [PlaygroundService, DemoUsersService],
 })
 export class Playground {
   readonly policies = input.required<readonly PolicySummary[]>();
   protected readonly playground = inject(PlaygroundService);
-  protected readonly users = DEMO_USERS;
+  /** demo-idp's users, to pick from (the fields stay free to type anyone). */
+  readonly #demoUsers = inject(DemoUsersService);
+  protected readonly users = computed(() => this.#demoUsers.answer()?.users ?? []);
 
-  protected readonly subjectId = signal('alice');
-  protected readonly groups = signal(DEMO_USERS[0]!.groups.join(', '));
+  // The first demo user until one is picked or typed (the list arrives after the first render).
+  protected readonly subjectId = linkedSignal(() => this.users()[0]?.username ?? '');
+  protected readonly groups = linkedSignal(() => this.users()[0]?.groups.join(', ') ?? '');
   protected readonly claims = signal('');
   protected readonly resourceType = signal('chat');
   protected readonly action = signal('read');
@@ -118,9 +121,9 @@ export class Playground {
   }
 
   protected pickUser(name: string): void {
-    const user = DEMO_USERS.find((u) => u.name === name);
+    const user = this.users().find((u) => u.username === name);
     if (!user) return;
-    this.subjectId.set(user.name);
+    this.subjectId.set(user.username);
     this.groups.set(user.groups.join(', '));
   }
 

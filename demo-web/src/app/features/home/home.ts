@@ -5,12 +5,13 @@ import { failureMessage } from '../../core/errors';
 import { MeService } from '../../core/me.service';
 import { describeProblem, problemOf } from '../../core/problem';
 import { statusWhile } from '../../core/status.service';
-import { DEMO_USERS } from '../../shared/demo-users';
-import { ACCESS_HINTS, PAGE_LINKS } from '../../shared/page-links';
+import { GroupOptions } from '../../shared/group-options';
+import { PAGE_LINKS } from '../../shared/page-links';
+import { DemoUsersTable } from './demo-users-table';
 
 @Component({
   selector: 'app-home',
-  imports: [RouterLink],
+  imports: [RouterLink, DemoUsersTable, GroupOptions],
   templateUrl: './home.html',
 })
 export class Home {
@@ -18,9 +19,7 @@ export class Home {
   readonly #meService = inject(MeService);
   protected readonly me = this.#meService.me;
   protected readonly pages = PAGE_LINKS;
-  protected readonly hints = ACCESS_HINTS;
   protected readonly error = signal<string | null>(null);
-  protected readonly users = DEMO_USERS;
 
   constructor() {
     statusWhile(() => this.auth.signedIn() && this.me() === null && this.error() === null, 'Loading your permissions…');
