@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: builds what is missing, then runs demo-idp, pdp, demo-api and demo-web on this
 // machine with per-run secrets, prefixed logs, readiness checks and a clean stop on Ctrl-C.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBuild, runNpmScript } from './lib/build.mjs';
@@ -168,15 +168,25 @@ async function startService(service) {
   await new Promise(() => {});
 }
 
+/** demo-idp's users as it reads them (IDP_USERS_FILE, else its own users.json): names and groups only. */
+function demoUsers() {
+  const file = process.env.IDP_USERS_FILE || path.join(ROOT, 'demo-idp', 'users.json');
+  try {
+    const { users } = JSON.parse(readFileSync(file, 'utf8'));
+    return users.map((u) => ({ username: String(u.username), groups: Array.isArray(u.groups) ? u.groups.map(String) : [] }));
+  } catch {
+    return [];
+  }
+}
+
 function banner() {
   const { ports, webOrigin, issuer } = config;
   const users = config.external
     ? [`  Sign in with a user of ${issuer} (the provider you configured).`]
     : [
-        '  Sign in with one of the demo users (password "demo" for each):',
-        '    alice   group oracle-ai-users    may use chat and analytics',
-        '    bob     no group                 may use analytics only; chat shows "forbidden"',
-        '    carol   group oracle-ai-admins   may use chat, analytics and admin (the loaded policies)',
+        '  Sign in with one of the demo users (password "demo" for each); the home page shows what',
+        '  each may open, as the loaded policies decide it:',
+        ...demoUsers().map((u) => `    ${u.username.padEnd(7)} ${u.groups.length === 0 ? 'no group' : `group ${u.groups.join(', ')}`}`),
       ];
   const lines = [
     '',

@@ -111,6 +111,7 @@ describe('docker-compose.yml', () => {
     expect(env('demo-api').OIDC_TOKEN_ENDPOINT).toBe(`${idpInternal}/token`);
     expect(env('demo-api').OIDC_JWKS_URI).toBe(`${idpInternal}/jwks`);
     expect(env('pdp').PDP_JWKS_URL).toBe(`${idpInternal}/jwks`);
+    expect(env('demo-api').DEMO_USERS_URL).toBe(`${idpInternal}/demo/users`);
     expect(env('demo-api').PDP_URL).toBe(`http://pdp:${env('pdp').PDP_PORT}`);
     expect(env('demo-web').API_URL).toBe(`http://demo-api:${env('demo-api').API_PORT}`);
   });
