@@ -5,8 +5,8 @@
 //   decide   - POST /v1/decide (subject mode)
 //   noinput  - the same with PDP_DECISION_LOG_INPUT=off (what the decision line's input costs)
 //   vPino, vDirect, vPlain - bench/http-variant.mjs: the same parts composed with decision lines
-//              through pino + prom-client (as shipped), lines built by hand + prom-client, and
-//              lines built by hand + plain counters (what each library costs)
+//              through pino's serialiser + prom-client, lines built by the PDP + prom-client (as
+//              shipped), and lines built by the PDP + a plain latency histogram (what each costs)
 //   batch    - POST /v1/decide/batch with BATCH_ITEMS items (decisions/s = requests/s x items)
 //   authzen  - POST /access/v1/evaluation
 // Servers run in child processes. Every round runs each target once (warm-up, then measured), in
@@ -118,7 +118,7 @@ async function main() {
     const pdp = await start(serve(here('../bin/pdp.js'), here('../../policies')), pdpEnv);
     const noInput = want('noinput') ? await start(serve(here('../bin/pdp.js'), here('../../policies')), { ...pdpEnv, PDP_DECISION_LOG_INPUT: 'off' }) : undefined;
     // The same parts composed by bench/http-variant.mjs with one swapped: pino against a direct
-    // writer, prom-client against plain counters (each pair differs in that part only).
+    // writer, prom-client's histogram against plain numbers (each pair differs in that part only).
     const variant = (name, log, metrics) =>
       want(name) ? start((port) => [here('http-variant.mjs'), String(port), log, metrics], { ...pdpEnv, PDP_POLICIES: here('../../policies') }) : undefined;
     const vPino = await variant('vPino', 'pino', 'prom');
@@ -154,7 +154,7 @@ async function main() {
       { name: 'noinput', label: '/v1/decide, PDP_DECISION_LOG_INPUT=off', ...at(noInput, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'vPino', label: 'composed: pino lines + prom', ...at(vPino, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'vDirect', label: 'composed: direct lines + prom', ...at(vDirect, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
-      { name: 'vPlain', label: 'composed: direct + plain counters', ...at(vPlain, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vPlain', label: 'composed: direct + plain histogram', ...at(vPlain, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'batch', label: `POST /v1/decide/batch (${BATCH_ITEMS} items)`, ...at(want('batch') ? pdp : undefined, '/v1/decide/batch'), body: batchBody, decisions: BATCH_ITEMS, ok: allowed.batch },
       { name: 'authzen', label: 'POST /access/v1/evaluation', ...at(want('authzen') ? pdp : undefined, '/access/v1/evaluation'), body: authzenBody, decisions: 1, ok: allowed.authzen },
       { name: 'compare', label: `/v1/decide of ${values.compare}`, ...at(other, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
@@ -183,7 +183,7 @@ async function main() {
       `autocannon: ${connections} connections, no pipelining, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds, target order shuffled per round` +
         (pin ? '; servers pinned to CPU 1, autocannon to CPU 0' : ''),
     );
-    console.log('PDP as deployed: caller token required and sent, decision log on (pino, with input, asynchronous, to /dev/null), metrics on');
+    console.log('PDP as deployed: caller token required and sent, decision log on (with input; no PDP_LOG_REDACT, so lines built by the PDP, not by pino\'s serialiser; pino\'s asynchronous destination, to /dev/null), metrics on');
     console.log('bare Koa: one Koa middleware that reads the body, JSON.parses it and answers small JSON through ctx.body (Koa\'s');
     console.log('  respond); it leaves out what the PDP is measured for: the X-Request-ID header, the caller-token check, the');
     console.log('  body checks and request validation, the decision, the decision-log line and the metrics. The PDP writes its');
@@ -252,8 +252,8 @@ async function main() {
       );
     };
     share('input on ÷ off (pdp serve)', 'decide', 'noinput', 'the decision line\'s input costs');
-    share('pino ÷ direct writer', 'vPino', 'vDirect', 'pino (against a hand-built line) costs');
-    share('prom-client ÷ plain counters', 'vDirect', 'vPlain', 'prom-client (against plain numbers) costs');
+    share('pino ÷ direct writer', 'vPino', 'vDirect', 'pino\'s serialiser (against the line built by the PDP) costs');
+    share('prom-client ÷ plain histogram', 'vDirect', 'vPlain', 'prom-client\'s histogram (against plain numbers) costs');
     console.log(`  bare Koa ÷ /v1/decide server CPU per request (median of rounds): ${cpuRatio.toFixed(2)}x`);
     // Another process's burst only ever adds to a round's CPU per request, so the least over the
     // rounds is the steadiest figure on a shared machine.
@@ -264,7 +264,7 @@ async function main() {
     leastRatio('bare', 'decide', `bare Koa ÷ /v1/decide, the CPU-bound ratio (capacity; target >= 0.90x: ${least('bare') / least('decide') >= 0.9 ? 'met' : 'MISSED'})`);
     leastRatio('noinput', 'decide', 'input off ÷ on');
     leastRatio('vDirect', 'vPino', 'direct lines ÷ pino lines');
-    leastRatio('vPlain', 'vDirect', 'plain counters ÷ prom-client');
+    leastRatio('vPlain', 'vDirect', 'plain histogram ÷ prom-client');
     leastRatio('compare', 'decide', `${values.compare} ÷ this build`);
     console.log(`  load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
