@@ -60,16 +60,27 @@ export function createLogDestination(target: { fd: number } | { dest: string }, 
 /** Why lines were lost: the buffer limit was reached, or the output refused a write. */
 export type LogDropReason = 'buffer_full' | 'write_error';
 
+/** Lines in a chunk handed to the destination (decision lines come in batches, see {@link createDecisionLog}). */
+function linesIn(chunk: unknown): number {
+  if (typeof chunk !== 'string') return 1;
+  let n = 0;
+  for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) n++;
+  return Math.max(n, 1);
+}
+
 /**
  * Calls `onDrop` for every line a sonic-boom destination drops at its buffer limit (its `drop`
- * event, one per line pino writes) and for every write error (the lines of that write are lost;
- * counted as one). Listening for `error` also keeps a broken stdout from crashing the process.
- * Other destinations (a test's capture) emit neither and are left alone.
+ * event, one per chunk written, which may hold several lines: each is counted) and for every
+ * write error (the lines of that write are lost; counted as one). Listening for `error` also
+ * keeps a broken stdout from crashing the process. Other destinations (a test's capture) emit
+ * neither and are left alone.
  */
 export function watchLogDrops(destination: DestinationStream, onDrop: (reason: LogDropReason, err?: Error) => void): void {
   const emitter = destination as Partial<Pick<NodeJS.EventEmitter, 'on'>>;
   if (typeof emitter.on !== 'function') return;
-  emitter.on.call(destination, 'drop', () => onDrop('buffer_full'));
+  emitter.on.call(destination, 'drop', (chunk: unknown) => {
+    for (let n = linesIn(chunk); n > 0; n--) onDrop('buffer_full');
+  });
   emitter.on.call(destination, 'error', (err: Error) => onDrop('write_error', err));
 }
 
@@ -230,6 +241,8 @@ export interface DecisionLog {
   readonly enabled: boolean;
   /** Lines carry the decision's request (`input`). */
   readonly input: boolean;
+  /** Hands lines still held back to the destination now (call before flushing it at shutdown). */
+  flush?(): void;
 }
 
 export interface DecisionLogOptions {
@@ -262,7 +275,26 @@ export function createDecisionLog(options: DecisionLogOptions): DecisionLog {
   const head = `{"level":${logger.levels.values.info}`;
   const time = own[pino.symbols.timeSym] as () => string;
   const bindings = own[pino.symbols.chindingsSym] as string;
-  return { enabled: true, input, write: (entry) => destination.write(decisionLine(`${head}${time()}${bindings}`, entry)) };
+  // The lines of one event-loop turn are handed to the destination as one chunk, at the end of
+  // the turn (setImmediate): sonic-boom measures and joins what it holds on every write, so one
+  // write per turn instead of one per line measured at about half its cost per line. A line is
+  // then at most one turn later than it would be; a service log line written in that turn comes
+  // before it (every line has its time).
+  let held = '';
+  const flush = (): void => {
+    const chunk = held;
+    held = '';
+    if (chunk !== '') destination.write(chunk);
+  };
+  return {
+    enabled: true,
+    input,
+    write(entry) {
+      if (held === '') setImmediate(flush);
+      held += decisionLine(`${head}${time()}${bindings}`, entry);
+    },
+    flush,
+  };
 }
 
 /** `,"name":<JSON>` when the value is defined: pino leaves undefined fields out. */
