@@ -1,7 +1,9 @@
 /**
- * The service logger (pino, one JSON line per event) and the decision log, a child of it. Both
- * write through pino's asynchronous destination (sonic-boom), so a decision line never waits
- * for the output, and both go through pino's redaction: one set of paths censors every line.
+ * The service logger (pino, one JSON line per event) and the decision log. Both write through
+ * pino's asynchronous destination (sonic-boom), so a decision line never waits for the output,
+ * and one set of redaction paths censors every line: with a `PDP_LOG_REDACT` path set, decision
+ * lines go through pino's child logger and its redaction; without one, no path could touch them
+ * and they are built here (see {@link createDecisionLog}).
  */
 import { LOG_LEVELS, type LogLevel } from '@oracle-ai/contract';
 import { pino, type DestinationStream, type Logger } from 'pino';
