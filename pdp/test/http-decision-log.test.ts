@@ -199,3 +199,31 @@ describe('decision log input (PDP_DECISION_LOG_INPUT)', () => {
     }
   });
 });
+
+describe('decision lines without redaction paths', () => {
+  test('are the very line pino writes for the same entry (built by hand on the hot path)', async () => {
+    const { createDecisionLog, createLogger } = await import('../src/observability/log.js');
+    const capture = (): { lines: string[]; write(s: string): void } => ({ lines: [], write(s) { this.lines.push(s); } });
+    const direct = capture();
+    const viaPino = capture();
+    // A path naming nothing in a decision line keeps pino's own serialisation in use.
+    const plain = createDecisionLog({ logger: createLogger({ level: 'info', destination: direct }).logger, enabled: true });
+    const pinoLog = createDecisionLog({ logger: createLogger({ level: 'info', destination: viaPino, redact: ['nothing.here'] }).logger, enabled: true });
+    const reasons = [Object.freeze({ policy: 'chat', rule: 'r', effect: 'allow' as const }), { policy: 'p', rule: 'q', effect: 'deny' as const, code: 'c', message: 'm "quoted"\n' }];
+    const entries = [
+      { decisionId: 'abc.1', revision: 'sha256:00', subject: 'al"ice\u2028\\', resource: { type: 'chat', id: 'r\\1' }, action: 'read\t', effect: 'allow' as const, reasons, latencyUs: 12, tokenError: undefined, api: 'decide', schemaErrors: undefined, requestId: 'req-1', input: { subject: { id: 'al"ice', claims: { n: 1.5, deep: [null, true] } }, resource: { type: 'chat' }, action: 'read', actionProperties: undefined, context: { x: 'y' } } },
+      { decisionId: 'abc.2', revision: 'sha256:00', subject: undefined, resource: { type: 'chat', id: undefined }, action: 'x'.repeat(120), effect: 'deny' as const, reasons: [], latencyUs: 0, tokenError: 'token_expired', api: 'batch', schemaErrors: [{ pointer: '/subject/claims/x', detail: 'must be string' }], requestId: 'req-2', input: undefined },
+    ];
+    for (const e of entries) {
+      plain.write(e);
+      pinoLog.write(e);
+    }
+    // The built lines of one turn are handed over together at its end.
+    expect(direct.lines).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    const withoutTime = (line: string): string => line.replace(/"time":\d+/, '"time":0');
+    expect(direct.lines).toHaveLength(1);
+    expect(direct.lines.join('').split(/(?<=\n)/).map(withoutTime)).toEqual(viaPino.lines.map(withoutTime));
+    expect(viaPino.lines).toHaveLength(2);
+  });
+});

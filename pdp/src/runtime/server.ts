@@ -129,11 +129,12 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       return shutdown?.draining === true;
     },
   };
+  const decisionLog = createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput });
   const { app } = createApp({
     config,
     store,
     logger,
-    decisionLog: createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput }),
+    decisionLog,
     metrics,
     clock,
     tokens,
@@ -208,6 +209,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
       const { cut } = await graceful.shutdown();
       (bundle ?? store).close();
       if (cut > 0) logger.warn({ timeoutMs: config.shutdownTimeoutMs, connections: cut }, 'shutdown timeout: closed the remaining connections');
+      decisionLog.flush?.();
       drops?.close();
       own?.flush();
     })());

@@ -161,11 +161,12 @@ export function createApp(deps: AppDeps): PdpApp {
   // Request ids the PDP makes up: the decision ids' cheap generator, not a UUID per request.
   const nextRequestId = createDecisionIds();
   app.use(async function edge(ctx: Context, next: Next) {
-    // Set on Node's response first, so every answer carries it: problem+json, 404, 405, and the
-    // decision answers written past Koa (writeHead merges headers already set).
+    // Every answer carries it: the decision answers written past Koa put it in their one
+    // writeHead (sendDecisionJson reads it here, in ctx.state), and every answer Koa writes
+    // (problem+json, 404, 405, …) gets it below. A header set on Node's response beforehand
+    // would send that writeHead down Node's slower merging path.
     const requestId = acceptedRequestId(ctx.req.headers['x-request-id']) ?? nextRequestId();
     (ctx.state as { requestId: string }).requestId = requestId;
-    ctx.res.setHeader(REQUEST_ID_HEADER, requestId);
     try {
       if (ctx.req.rawHeaders.length >= 2 * MAX_HEADERS_COUNT) {
         throw new PdpError('too_many_headers', `A request may carry fewer than ${MAX_HEADERS_COUNT} header lines.`);
@@ -177,7 +178,10 @@ export function createApp(deps: AppDeps): PdpApp {
     }
     // Koa writes the response after this returns, so a request already in flight when shutdown
     // began closes its socket too. A decision answer was written already, and said so itself.
-    if (lifecycle.closing && ctx.respond !== false) ctx.set('Connection', 'close');
+    if (ctx.respond !== false) {
+      ctx.res.setHeader(REQUEST_ID_HEADER, requestId);
+      if (lifecycle.closing) ctx.set('Connection', 'close');
+    }
   });
 
   if (config.clientTokens.length === 0) app.use(createLoopbackHostOnly());
