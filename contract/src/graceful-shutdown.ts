@@ -52,42 +52,46 @@ export interface GracefulServer {
 }
 
 interface ConnectionState {
-  active: number;
+  /** When the sweep first saw the connection idle with `bytes` read; -1 while it is not. */
   idleSince: number;
+  bytes: number;
 }
 
 const SWEEP_EVERY_MS = 50;
+
+/**
+ * The response a connection is answering now, if any. Node keeps it on the socket (the same
+ * field its own `server.closeIdleConnections()` reads), so nothing has to be tracked per
+ * request: this runs only while closing, and a request costs the running service nothing.
+ */
+function responseOn(socket: Socket): ServerResponse | null {
+  const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  return res !== undefined && res !== null && !res.writableFinished ? res : null;
+}
 
 /** Tracks `server`'s connections from now on; call before it listens. */
 export function gracefulServer(server: Server, timing: ShutdownTiming): GracefulServer {
   const idleCloseMs = timing.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
   const connections = new Map<Socket, ConnectionState>();
-  const unanswered = new Set<ServerResponse>();
   let draining = false;
   let closing = false;
 
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { active: 0, idleSince: Date.now() });
+    connections.set(socket, { idleSince: -1, bytes: 0 });
     socket.once('close', () => connections.delete(socket));
   });
-  // First of the 'request' listeners, so the header is set before any handler can answer.
-  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
-    const state = connections.get(req.socket);
-    if (state !== undefined) state.active += 1;
-    if (closing) res.setHeader('Connection', 'close');
-    else unanswered.add(res);
-    res.once('close', () => {
-      unanswered.delete(res);
-      if (state === undefined) return;
-      state.active -= 1;
-      state.idleSince = Date.now();
-    });
-  });
 
+  // A connection is closed once it has answered everything and nothing more has arrived on it
+  // for idleCloseMs: a request on its way would have moved bytesRead.
   const sweep = (): void => {
     const t = Date.now();
     for (const [socket, state] of connections) {
-      if (state.active === 0 && t - state.idleSince >= idleCloseMs) socket.destroy();
+      if (responseOn(socket) !== null || state.idleSince < 0 || socket.bytesRead !== state.bytes) {
+        state.idleSince = responseOn(socket) === null ? t : -1;
+        state.bytes = socket.bytesRead;
+      } else if (t - state.idleSince >= idleCloseMs) {
+        socket.destroy();
+      }
     }
   };
 
@@ -97,9 +101,13 @@ export function gracefulServer(server: Server, timing: ShutdownTiming): Graceful
     if (timing.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, timing.delayMs));
     closing = true;
     // Node closes the connection after a response that says so; one whose head is already out
-    // keeps its connection, which the sweep closes once it has been idle.
-    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
-    unanswered.clear();
+    // keeps its connection, which the sweep closes once it has been idle. First of the 'request'
+    // listeners, so the header is set before any handler can answer.
+    server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    for (const socket of connections.keys()) {
+      const res = responseOn(socket);
+      if (res !== null && !res.headersSent) res.setHeader('Connection', 'close');
+    }
     // net's close, not http's: stop accepting without destroying the idle sockets (see above).
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     const sweeper = setInterval(sweep, Math.min(SWEEP_EVERY_MS, idleCloseMs));

@@ -16,40 +16,41 @@ export const DEFAULT_IDLE_CLOSE_MS = 1_000;
 const SWEEP_EVERY_MS = 50;
 
 /**
+ * The response a connection is answering now, if any (Node's own field, as the contract reads it).
+ * @param {net.Socket} socket
+ * @returns {import('node:http').ServerResponse | null}
+ */
+function responseOn(socket) {
+  const res = /** @type {{ _httpMessage?: import('node:http').ServerResponse | null }} */ (/** @type {unknown} */ (socket))._httpMessage;
+  return res !== undefined && res !== null && !res.writableFinished ? res : null;
+}
+
+/**
  * @param {import('node:http').Server} server tracked from now on: call before it listens
  * @param {{ delayMs: number, timeoutMs: number, idleCloseMs?: number }} timing
  * @returns {{ readonly draining: boolean, readonly closing: boolean, shutdown(): Promise<{ timedOut: boolean, cut: number }> }}
  */
 export function gracefulServer(server, timing) {
   const idleCloseMs = timing.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
-  /** @type {Map<net.Socket, { active: number, idleSince: number }>} */
+  /** @type {Map<net.Socket, { idleSince: number, bytes: number }>} */
   const connections = new Map();
-  /** @type {Set<import('node:http').ServerResponse>} */
-  const unanswered = new Set();
   let draining = false;
   let closing = false;
 
   server.on('connection', (socket) => {
-    connections.set(socket, { active: 0, idleSince: Date.now() });
+    connections.set(socket, { idleSince: -1, bytes: 0 });
     socket.once('close', () => connections.delete(socket));
-  });
-  server.prependListener('request', (req, res) => {
-    const state = connections.get(req.socket);
-    if (state !== undefined) state.active += 1;
-    if (closing) res.setHeader('Connection', 'close');
-    else unanswered.add(res);
-    res.once('close', () => {
-      unanswered.delete(res);
-      if (state === undefined) return;
-      state.active -= 1;
-      state.idleSince = Date.now();
-    });
   });
 
   const sweep = () => {
     const now = Date.now();
     for (const [socket, state] of connections) {
-      if (state.active === 0 && now - state.idleSince >= idleCloseMs) socket.destroy();
+      if (responseOn(socket) !== null || state.idleSince < 0 || socket.bytesRead !== state.bytes) {
+        state.idleSince = responseOn(socket) === null ? now : -1;
+        state.bytes = socket.bytesRead;
+      } else if (now - state.idleSince >= idleCloseMs) {
+        socket.destroy();
+      }
     }
   };
 
@@ -59,8 +60,11 @@ export function gracefulServer(server, timing) {
     draining = true;
     if (timing.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, timing.delayMs));
     closing = true;
-    for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
-    unanswered.clear();
+    server.prependListener('request', (_req, res) => res.setHeader('Connection', 'close'));
+    for (const socket of connections.keys()) {
+      const res = responseOn(socket);
+      if (res !== null && !res.headersSent) res.setHeader('Connection', 'close');
+    }
     const closed = new Promise((resolve) => net.Server.prototype.close.call(server, () => resolve(undefined)));
     const sweeper = setInterval(sweep, Math.min(SWEEP_EVERY_MS, idleCloseMs));
     sweep();
