@@ -4,9 +4,11 @@
 //   bare     - a bare Koa 3 route: reads the body, JSON.parse, answers small JSON through ctx.body
 //   decide   - POST /v1/decide (subject mode)
 //   noinput  - the same with PDP_DECISION_LOG_INPUT=off (what the decision line's input costs)
-//   vPino, vDirect, vPlain - bench/http-variant.mjs: the same parts composed with decision lines
-//              through pino's serialiser + prom-client, lines built by the PDP + prom-client (as
-//              shipped), and lines built by the PDP + a plain latency histogram (what each costs)
+//   vDirect, vPino, vSmall, vPlain, vKoa - bench/http-variant.mjs: the parts composed as shipped
+//              (decision lines built by the PDP, written in 16 KiB, prom-client's latency histogram,
+//              the decision routes served by the app's direct table), then with one part swapped
+//              each: lines through pino's serialiser, log writes of 4 KiB, a plain latency
+//              histogram, every request through Koa (what each costs)
 //   batch    - POST /v1/decide/batch with BATCH_ITEMS items (decisions/s = requests/s x items)
 //   authzen  - POST /access/v1/evaluation
 // Servers run in child processes. Every round runs each target once (warm-up, then measured), in
@@ -117,13 +119,17 @@ async function main() {
     const serve = (bin, policies) => (port) => [bin, 'serve', '--policies', policies, '--port', String(port)];
     const pdp = await start(serve(here('../bin/pdp.js'), here('../../policies')), pdpEnv);
     const noInput = want('noinput') ? await start(serve(here('../bin/pdp.js'), here('../../policies')), { ...pdpEnv, PDP_DECISION_LOG_INPUT: 'off' }) : undefined;
-    // The same parts composed by bench/http-variant.mjs with one swapped: pino against a direct
-    // writer, prom-client's histogram against plain numbers (each pair differs in that part only).
-    const variant = (name, log, metrics) =>
-      want(name) ? start((port) => [here('http-variant.mjs'), String(port), log, metrics], { ...pdpEnv, PDP_POLICIES: here('../../policies') }) : undefined;
-    const vPino = await variant('vPino', 'pino', 'prom');
-    const vDirect = await variant('vDirect', 'direct', 'prom');
-    const vPlain = await variant('vPlain', 'direct', 'plain');
+    // The same parts composed by bench/http-variant.mjs as shipped (vDirect), and with one swapped
+    // each (every other variant differs from vDirect in that part only).
+    const variant = (name, log, metrics, serving) =>
+      want(name) || ['vPino', 'vSmall', 'vPlain', 'vKoa'].some(want) && name === 'vDirect'
+        ? start((port) => [here('http-variant.mjs'), String(port), log, metrics, serving], { ...pdpEnv, PDP_POLICIES: here('../../policies') })
+        : undefined;
+    const vDirect = await variant('vDirect', 'direct', 'prom', 'table');
+    const vPino = await variant('vPino', 'pino', 'prom', 'table');
+    const vSmall = await variant('vSmall', 'small', 'prom', 'table');
+    const vPlain = await variant('vPlain', 'direct', 'plain', 'table');
+    const vKoa = await variant('vKoa', 'direct', 'prom', 'koa');
     // The other build serves its own checkout's policies: an older PDP may not read today's files
     // (schema.json, data/), and the demo's decisions are the same.
     const other = typeof values.compare === 'string'
@@ -152,9 +158,11 @@ async function main() {
       { name: 'bare', label: 'bare Koa route', ...at(bare, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'decide', label: 'POST /v1/decide', ...at(pdp, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'noinput', label: '/v1/decide, PDP_DECISION_LOG_INPUT=off', ...at(noInput, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
-      { name: 'vPino', label: 'composed: pino lines + prom', ...at(vPino, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
-      { name: 'vDirect', label: 'composed: direct lines + prom', ...at(vDirect, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
-      { name: 'vPlain', label: 'composed: direct + plain histogram', ...at(vPlain, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vDirect', label: 'composed as shipped', ...at(vDirect, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vPino', label: 'composed: lines through pino', ...at(vPino, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vSmall', label: 'composed: 4 KiB log writes', ...at(vSmall, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vPlain', label: 'composed: plain histogram', ...at(vPlain, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
+      { name: 'vKoa', label: 'composed: all through Koa', ...at(vKoa, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
       { name: 'batch', label: `POST /v1/decide/batch (${BATCH_ITEMS} items)`, ...at(want('batch') ? pdp : undefined, '/v1/decide/batch'), body: batchBody, decisions: BATCH_ITEMS, ok: allowed.batch },
       { name: 'authzen', label: 'POST /access/v1/evaluation', ...at(want('authzen') ? pdp : undefined, '/access/v1/evaluation'), body: authzenBody, decisions: 1, ok: allowed.authzen },
       { name: 'compare', label: `/v1/decide of ${values.compare}`, ...at(other, '/v1/decide'), body: decideBody, decisions: 1, ok: allowed.decide },
@@ -186,8 +194,9 @@ async function main() {
     console.log('PDP as deployed: caller token required and sent, decision log on (with input; no PDP_LOG_REDACT, so lines built by the PDP, not by pino\'s serialiser; pino\'s asynchronous destination, to /dev/null), metrics on');
     console.log('bare Koa: one Koa middleware that reads the body, JSON.parses it and answers small JSON through ctx.body (Koa\'s');
     console.log('  respond); it leaves out what the PDP is measured for: the X-Request-ID header, the caller-token check, the');
-    console.log('  body checks and request validation, the decision, the decision-log line and the metrics. The PDP writes its');
-    console.log('  200 decision answers to Node directly (one writeHead), which costs less than Koa\'s respond.');
+    console.log('  body checks and request validation, the decision, the decision-log line and the metrics. The PDP serves');
+    console.log('  its decision routes from its direct table (the same middleware, without a Koa context) and writes their');
+    console.log('  200 answers to Node directly (one writeHead); "composed: all through Koa" is the same PDP through Koa.');
     console.log(`  replies: bare ${byName('bare').reply}; /v1/decide ${byName('decide').reply}`);
     console.log('figures: requests/s as autocannon saw them; CPU µs/req = the server process\'s user+system CPU (all threads,');
     console.log('  /proc, 10 ms ticks) over the measured seconds ÷ requests answered; CPU % = that CPU ÷ the measured seconds');
@@ -256,7 +265,9 @@ async function main() {
     };
     share('input on ÷ off (pdp serve)', 'decide', 'noinput', 'the decision line\'s input costs');
     share('pino ÷ direct writer', 'vPino', 'vDirect', 'pino\'s serialiser (against the line built by the PDP) costs');
+    share('4 KiB ÷ 16 KiB log writes', 'vSmall', 'vDirect', 'writing the log in 4 KiB instead of 16 KiB costs');
     share('prom-client ÷ plain histogram', 'vDirect', 'vPlain', 'prom-client\'s histogram (against plain numbers) costs');
+    share('Koa ÷ direct table', 'vKoa', 'vDirect', 'serving the decision routes through Koa costs');
     console.log(`  bare Koa ÷ /v1/decide server CPU per request (median of rounds): ${cpuRatio.toFixed(2)}x`);
     // Another process's burst only ever adds to a round's CPU per request, so the least over the
     // rounds is the steadiest figure on a shared machine.
@@ -267,7 +278,9 @@ async function main() {
     leastRatio('bare', 'decide', `bare Koa ÷ /v1/decide, the CPU-bound ratio (capacity; target >= 0.90x: ${least('bare') / least('decide') >= 0.9 ? 'met' : 'MISSED'})`);
     leastRatio('noinput', 'decide', 'input off ÷ on');
     leastRatio('vDirect', 'vPino', 'direct lines ÷ pino lines');
+    leastRatio('vDirect', 'vSmall', '16 KiB ÷ 4 KiB log writes');
     leastRatio('vPlain', 'vDirect', 'plain histogram ÷ prom-client');
+    leastRatio('vDirect', 'vKoa', 'direct table ÷ through Koa');
     leastRatio('compare', 'decide', `${values.compare} ÷ this build`);
     console.log(`  load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {

@@ -45,18 +45,22 @@ export interface PdpLogger {
 
 /** Bytes a stuck output may hold back before lines are dropped (not kept in memory); the default. */
 export const LOG_MAX_BUFFERED = 16 * 1024 * 1024;
-/** The smallest buffer limit allowed: well above the 8 KiB sonic-boom writes at once. */
+/** The smallest buffer limit allowed: well above the 32 KiB sonic-boom writes at once. */
 export const LOG_MIN_BUFFERED = 64 * 1024;
 
 /**
  * pino's asynchronous destination (sonic-boom) as the service uses it: lines are handed to the
- * kernel once 4 KiB are pending (one write per ~15 decision lines instead of one per line), and
- * at the latest every 25 ms, so a quiet service's lines still show up at once. Pending lines are
- * joined into strings of at most 8 KiB (sonic-boom's default is 16 KiB): its write() measures
- * the byte length of the string being joined on every line, so that cost grows with the cap.
+ * kernel once 16 KiB are pending (one write per ~30 decision lines instead of one per line), and
+ * at the latest every 25 ms, so a quiet service's lines still show up at once. Each asynchronous
+ * write is a trip through libuv's thread pool, which costs about the same CPU whatever its size
+ * (and, on a one-core service, two context switches), so fewer, larger writes cost less per
+ * line: `npm run bench` prints 16 KiB against 4 KiB side by side.
+ * Pending lines are joined into strings of at most 32 KiB: sonic-boom's write() measures the
+ * byte length of the string being joined on every call, so that cost grows with the cap (the
+ * decision log calls it once per event-loop turn, not once per line).
  */
 export function createLogDestination(target: { fd: number } | { dest: string }, maxBufferBytes = LOG_MAX_BUFFERED): ReturnType<typeof pino.destination> {
-  return pino.destination({ ...target, sync: false, minLength: 4096, maxWrite: 8192, periodicFlush: 25, maxLength: maxBufferBytes });
+  return pino.destination({ ...target, sync: false, minLength: 16384, maxWrite: 32768, periodicFlush: 25, maxLength: maxBufferBytes });
 }
 
 /** Why lines were lost: the buffer limit was reached, or the output refused a write. */

@@ -130,7 +130,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     },
   };
   const decisionLog = createDecisionLog({ logger, enabled: config.decisionLog, input: config.decisionLogInput });
-  const { app } = createApp({
+  const { handler } = createApp({
     config,
     store,
     logger,
@@ -142,7 +142,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
     version: packageVersion(),
   });
 
-  const server = createServer(app.callback());
+  const server = createServer(handler);
   shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
   // Requests Node's parser refuses before Koa sees them (a 70 KB URL, a broken request line,
   // a body that never arrives) get the same problem+json as everything else, not a bare status,

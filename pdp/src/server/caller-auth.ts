@@ -7,7 +7,8 @@
  * one lookup, not a sha256 per request.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context, Next } from 'koa';
+import type { Next } from 'koa';
+import type { RouteContext } from './handlers.js';
 import { PdpError } from '../common/errors.js';
 
 const CHALLENGE = 'Bearer realm="pdp"';
@@ -32,7 +33,7 @@ function authorizationHeaders(raw: readonly string[]): number {
   return n;
 }
 
-export type CallerAuth = (ctx: Context, next: Next) => Promise<void>;
+export type CallerAuth = (ctx: RouteContext, next: Next) => Promise<void>;
 
 /**
  * What `callerAuth` is when no client token is configured: nothing to check (such a PDP

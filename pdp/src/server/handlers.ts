@@ -4,6 +4,7 @@
  * route's schema → check readiness → decide → respond. What a step finds for the later ones
  * is in `ctx.state` ({@link RouteState}).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { CompiledPolicySet } from '../engine/compile.js';
 import type { DecisionResource, DecisionSubject } from '../engine/types.js';
@@ -35,6 +36,21 @@ export interface StepDeps {
 
 export type Middleware = (ctx: Context, next: Next) => Promise<void> | void;
 
+/**
+ * What the decision routes' steps read of a request: the part of Koa's context they use, which
+ * the app's direct table (app.ts) also builds without Koa. A step typed with it runs either way.
+ */
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly state: object;
+  readonly path: string;
+  respond?: boolean | undefined;
+}
+
+/** A step of a decision route: it reads only {@link RouteContext}, so it can be served directly. */
+export type DirectMiddleware = (ctx: RouteContext, next: Next) => Promise<void> | void;
+
 /** What the steps of one request hand on to the later ones. */
 export interface RouteState {
   /** When the request's body began to be read (monotonic ms), for the decision latency. */
@@ -49,13 +65,13 @@ export interface RouteState {
 
 export interface Steps {
   /** Reads the JSON body within the edge limits and validates it against the named schema. */
-  readBody(schema: RequestSchemaName): Middleware & { readonly schema: RequestSchemaName };
+  readBody(schema: RequestSchemaName): DirectMiddleware & { readonly schema: RequestSchemaName };
   /** 503 until a policy set is loaded; else puts it in `ctx.state.policies`. */
-  ready: Middleware;
-  decide: Middleware;
-  batch: Middleware;
-  authzenEvaluation: Middleware;
-  authzenEvaluations: Middleware;
+  ready: DirectMiddleware;
+  decide: DirectMiddleware;
+  batch: DirectMiddleware;
+  authzenEvaluation: DirectMiddleware;
+  authzenEvaluations: DirectMiddleware;
   policies: Middleware;
   healthz: Middleware;
   readyz: Middleware;
@@ -63,7 +79,7 @@ export interface Steps {
   openapi: Middleware;
 }
 
-const state = (ctx: Context): RouteState => ctx.state as RouteState;
+const state = (ctx: RouteContext): RouteState => ctx.state as RouteState;
 
 type Body = Record<string, unknown>;
 
@@ -108,7 +124,7 @@ const BEFORE_SCHEMA: Partial<Record<RequestSchemaName, (body: Body) => void>> = 
 
 export function createSteps(deps: StepDeps): Steps {
   const { store, core, validators, limits, clock, metrics, lifecycle } = deps;
-  const answer = (ctx: Context, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
+  const answer = (ctx: RouteContext, text: string): void => sendDecisionJson(ctx, text, lifecycle.closing);
 
   // The set's request check, looked up once per revision rather than per request.
   let checkedSet: CompiledPolicySet | undefined;
@@ -164,7 +180,7 @@ export function createSteps(deps: StepDeps): Steps {
     readBody(schema) {
       const validate = validators[schema];
       const before = BEFORE_SCHEMA[schema];
-      const readBody = async (ctx: Context, next: Next): Promise<void> => {
+      const readBody = async (ctx: RouteContext, next: Next): Promise<void> => {
         const st = state(ctx);
         st.t0 = clock.monotonic();
         const body = await readJsonBody(ctx.req, limits);
@@ -294,7 +310,7 @@ export function createSteps(deps: StepDeps): Steps {
     },
   };
 
-  function authzenDecide(ctx: Context, r: AuthzenRequest, found: readonly FieldError[] | undefined): AuthzenDecision {
+  function authzenDecide(ctx: RouteContext, r: AuthzenRequest, found: readonly FieldError[] | undefined): AuthzenDecision {
     const st = state(ctx);
     const { subject, resource, action, actionProperties, context } = r;
     return authzenDecision(core.decide({ compiled: st.policies, who: { subject }, resource, action, actionProperties, context, schemaErrors: found, explain: false, t0: st.t0, api: 'authzen', requestId: st.requestId }));

@@ -3,7 +3,8 @@
  * configuration is loaded and again on the address actually bound) and answers only requests
  * addressed to them.
  */
-import type { Context, Next } from 'koa';
+import type { Next } from 'koa';
+import type { RouteContext } from './handlers.js';
 import { PdpError } from '../common/errors.js';
 
 /** True for addresses that only this machine can reach. */
@@ -29,7 +30,7 @@ function hostName(header: string): string {
  * caller uses an address or `localhost`. The last accepted value is remembered, so the check
  * costs one comparison per request.
  */
-export function createLoopbackHostOnly(): (ctx: Context, next: Next) => Promise<void> {
+export function createLoopbackHostOnly(): (ctx: RouteContext, next: Next) => Promise<void> {
   let lastGoodHost: string | undefined;
   return function loopbackHostOnly(ctx, next) {
     const host = ctx.req.headers.host;

@@ -6,7 +6,7 @@
  * table, so a route cannot exist in one and be missing from another.
  */
 import type { CallerAuth } from './caller-auth.js';
-import type { Middleware, Steps } from './handlers.js';
+import type { DirectMiddleware, Middleware, Steps } from './handlers.js';
 import type { RequestSchemaName } from './schemas.js';
 import { AUTHZEN_ENDPOINTS, METADATA_PATH } from './authzen-metadata.js';
 import type { AuthzenSearchSteps } from './authzen-search.js';
@@ -19,7 +19,7 @@ export interface RouteResponse {
   contentType?: string;
 }
 
-export interface RouteSpec {
+interface RouteBase {
   method: 'GET' | 'POST';
   path: string;
   operationId: string;
@@ -29,10 +29,16 @@ export interface RouteSpec {
   /** The request body's schema: the one `readBody` in `middleware` validates against. */
   request?: RequestSchemaName;
   responses: RouteResponse[];
-  middleware: readonly Middleware[];
 }
 
-type RouteDefinition = Omit<RouteSpec, 'auth' | 'request'>;
+/**
+ * A route is the middleware its requests pass through. A decision route (`direct`) is made of
+ * steps that read only what {@link DirectMiddleware} may, so the app serves it without building
+ * a Koa context (app.ts, the direct table); every other route goes through Koa.
+ */
+export type RouteSpec = RouteBase & ({ direct: true; middleware: readonly DirectMiddleware[] } | { direct?: undefined; middleware: readonly Middleware[] });
+
+type RouteDefinition = Omit<RouteBase, 'auth' | 'request'> & ({ direct: true; middleware: readonly DirectMiddleware[] } | { direct?: undefined; middleware: readonly Middleware[] });
 
 const DECIDE_ERRORS: RouteResponse[] = [
   { status: 400, description: 'Bad input: malformed JSON, schema errors (with JSON pointers), subject and token together, token mode not configured.', schema: 'Problem' },
@@ -47,19 +53,19 @@ export function defineRoutes(h: Steps & AuthzenSearchSteps & { callerAuth: Calle
   const { callerAuth, readBody, ready } = h;
   const routes: RouteDefinition[] = [
     {
-      method: 'POST', path: '/v1/decide', operationId: 'decide',
+      method: 'POST', path: '/v1/decide', operationId: 'decide', direct: true,
       summary: 'One decision for a subject (or a token the PDP verifies), a resource and an action.',
       responses: [{ status: 200, description: 'The decision (a refused token is a deny naming why).', schema: 'Decision' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('decide'), ready, h.decide],
     },
     {
-      method: 'POST', path: '/decide', operationId: 'decideAlias',
+      method: 'POST', path: '/decide', operationId: 'decideAlias', direct: true,
       summary: 'Alias of POST /v1/decide.',
       responses: [{ status: 200, description: 'The decision.', schema: 'Decision' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('decide'), ready, h.decide],
     },
     {
-      method: 'POST', path: '/v1/decide/batch', operationId: 'decideBatch',
+      method: 'POST', path: '/v1/decide/batch', operationId: 'decideBatch', direct: true,
       summary: 'Several decisions for one subject, answered in order.',
       responses: [{ status: 200, description: 'One decision per item, in the same order.', schema: 'BatchResponse' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('batch'), ready, h.batch],
@@ -75,13 +81,13 @@ export function defineRoutes(h: Steps & AuthzenSearchSteps & { callerAuth: Calle
       middleware: [callerAuth, readBody('plan'), ready, h.plan],
     },
     {
-      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluation_endpoint, operationId: 'authzenEvaluation',
+      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluation_endpoint, operationId: 'authzenEvaluation', direct: true,
       summary: 'AuthZEN Authorization API 1.0 Access Evaluation.',
       responses: [{ status: 200, description: 'The AuthZEN decision.', schema: 'AuthzenDecision' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('authzenEvaluation'), ready, h.authzenEvaluation],
     },
     {
-      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluations_endpoint, operationId: 'authzenEvaluations',
+      method: 'POST', path: AUTHZEN_ENDPOINTS.access_evaluations_endpoint, operationId: 'authzenEvaluations', direct: true,
       summary: 'AuthZEN Authorization API 1.0 Access Evaluations (batch, with top-level defaults and evaluations_semantic).',
       responses: [{ status: 200, description: 'One AuthZEN decision per evaluation ({"decision": …}; the whole context with options.decision_context).', schema: 'AuthzenEvaluationsResponse' }, ...DECIDE_ERRORS],
       middleware: [callerAuth, readBody('authzenEvaluations'), ready, h.authzenEvaluations],
@@ -145,8 +151,9 @@ export function defineRoutes(h: Steps & AuthzenSearchSteps & { callerAuth: Calle
     },
   ];
   return routes.map((r) => {
-    const body = r.middleware.find((m): m is ReturnType<Steps['readBody']> => 'schema' in m);
-    const spec: RouteSpec = { ...r, auth: r.middleware.includes(callerAuth) };
+    const steps: readonly Middleware[] = r.middleware;
+    const body = steps.find((m): m is ReturnType<Steps['readBody']> => 'schema' in m);
+    const spec: RouteSpec = { ...r, auth: steps.includes(callerAuth) };
     if (body !== undefined) spec.request = body.schema;
     return spec;
   });
