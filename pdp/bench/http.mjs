@@ -12,7 +12,7 @@
 //   batch    - POST /v1/decide/batch with BATCH_ITEMS items (decisions/s = requests/s x items)
 //   authzen  - POST /access/v1/evaluation
 // Servers run in child processes. Every round runs each target once (warm-up, then measured), in
-// an order shuffled per round; the medians over rounds are printed with their spread, with each
+// an order shuffled per round (bare and decide back to back, in either order); the medians over rounds are printed with their spread, with each
 // server's CPU per request and CPU utilisation (from /proc) beside requests/s: when a server is
 // not near 100% of a core, its requests/s is the load generator's limit (or another process's
 // share of the core), not the server's, and the least CPU per request is the capacity figure.
@@ -188,7 +188,7 @@ async function main() {
     const byName = (name) => targets.find((t) => t.name === name);
     console.log(`node ${process.version}, ${cpus().length} CPUs, load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(
-      `autocannon: ${connections} connections, no pipelining, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds, target order shuffled per round` +
+      `autocannon: ${connections} connections, no pipelining, ${warmup} s warm-up + ${duration} s per target, ${rounds} rounds, target order shuffled per round (bare and /v1/decide back to back)` +
         (pin ? '; servers pinned to CPU 1, autocannon to CPU 0' : ''),
     );
     console.log('PDP as deployed: caller token required and sent, decision log on (with input; no PDP_LOG_REDACT, so lines built by the PDP, not by pino\'s serialiser; pino\'s asynchronous destination, to /dev/null), metrics on');
@@ -205,7 +205,11 @@ async function main() {
     console.log('  over the rounds is the steadiest on a shared machine (other work only ever adds to it).');
     const perRound = [];
     for (let r = 0; r < rounds; r++) {
-      const order = shuffle([...targets]);
+      // Shuffled, but bare and decide back to back (in either order): the ratio the target is
+      // about then compares two runs a few seconds apart, not two ends of a round on a shared machine.
+      const pair = shuffle(targets.filter((t) => t.name === 'bare' || t.name === 'decide'));
+      const order = shuffle(targets.filter((t) => t.name !== 'bare' && t.name !== 'decide'));
+      order.splice(Math.floor(Math.random() * (order.length + 1)), 0, ...pair);
       const row = {};
       for (const t of order) {
         await run(t, warmup);

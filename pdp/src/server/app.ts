@@ -234,7 +234,13 @@ export function createApp(deps: AppDeps): PdpApp {
     // Every member a step may set, from the start: one object shape for every request.
     const ctx: RouteContext = { req, res, state: { requestId, t0: 0, body: undefined, policies: undefined }, path, respond: true };
     const fail = (err: unknown): void => {
-      if (writeProblem(res, err, path, requestId, lifecycle.closing).code === 'internal') logger.error({ err, method: 'POST', path, requestId }, 'request failed');
+      try {
+        if (writeProblem(res, err, path, requestId, lifecycle.closing).code === 'internal') logger.error({ err, method: 'POST', path, requestId }, 'request failed');
+      } catch (writeErr) {
+        // Nothing may escape into an unhandled rejection: the caller loses this answer, not the process.
+        logger.error({ err: writeErr, method: 'POST', path, requestId }, 'answer could not be written');
+        res.destroy();
+      }
     };
     try {
       checkHeaderCount(req);
