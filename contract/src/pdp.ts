@@ -101,6 +101,8 @@ export interface PlanResponse {
   revision: string;
   /** For `always_denied` by a rule, an error or a refused token: why (empty for default deny). */
   reasons?: readonly DecisionReason[];
+  /** With PDP_SCHEMA_ENFORCE=warn and a schema.json: the request's attributes that do not fit it, by JSON pointer. */
+  schemaErrors?: readonly FieldError[];
 }
 
 /** `POST /v1/decide/batch`: one decision per item, in the order asked. */

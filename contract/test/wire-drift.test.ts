@@ -70,7 +70,7 @@ const decisionKeys = {
 } as const satisfies KeyTable<DecisionResponse>;
 const wouldAllowKeys = { policy: 'required', rule: 'required', groups: 'required', roles: 'required' } as const satisfies KeyTable<WouldAllow>;
 const batchKeys = { results: 'required' } as const satisfies KeyTable<BatchResponse>;
-const planKeys = { kind: 'required', condition: 'optional|null', revision: 'required', reasons: 'optional' } as const satisfies KeyTable<PlanResponse>;
+const planKeys = { kind: 'required', condition: 'optional|null', revision: 'required', reasons: 'optional', schemaErrors: 'optional' } as const satisfies KeyTable<PlanResponse>;
 const problemKeys = {
   type: 'required',
   title: 'required',

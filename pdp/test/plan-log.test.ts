@@ -153,12 +153,15 @@ describe('PDP_SCHEMA_ENFORCE for a plan', () => {
     expect(pdps.reject.log.lines.some((l) => l.requestId === 'rejected-plan' && l.kind === 'plan')).toBe(false);
   });
 
-  it('warn (the default): the plan is made, and its line names each attribute', async () => {
+  it('warn (the default): the plan is made, and the plan and its line name each attribute', async () => {
     const { status, body, line } = await planned(pdps.redacting, wrong);
     expect(status).toBe(200);
     expect(body.kind).toBe('always_denied');
-    expect((line.schemaErrors as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual(['/actionProperties/method', '/context/office', '/subject/claims/emial', '/subject/claims/status']);
+    const pointers = ['/actionProperties/method', '/context/office', '/subject/claims/emial', '/subject/claims/status'];
+    expect((line.schemaErrors as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual(pointers);
+    expect((body.schemaErrors as { pointer: string }[]).map((e) => e.pointer).sort()).toEqual(pointers);
     const fits = await planned(pdps.redacting, { subject: ALICE, resourceType: 'document', action: 'list' });
     expect(fits.line.schemaErrors).toBeUndefined();
+    expect(fits.body).not.toHaveProperty('schemaErrors');
   });
 });

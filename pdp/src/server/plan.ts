@@ -102,6 +102,6 @@ export function createPlanStep(deps: PlanStepDeps): Middleware {
     if (refused !== undefined) {
       throw new PdpError('plan_unsupported', `Rule ${refused.rule}: ${refused.message}. Decide each resource with /v1/decide or /v1/decide/batch instead.`);
     }
-    sendJson(ctx, answer);
+    sendJson(ctx, schemaErrors === undefined ? answer : { ...answer, schemaErrors });
   };
 }
