@@ -7,6 +7,7 @@ import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { pino, type Logger } from 'pino';
 
 import { createApp } from './app.js';
+import { ApiError, problemBody, PROBLEMS, type ProblemCode } from './errors.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { MAX_REQUEST_HEADERS } from './http/edge.js';
 import { Documents } from './documents/index.js';
@@ -60,8 +61,15 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
       socket.destroy();
       return;
     }
-    const status = ({ HPE_HEADER_OVERFLOW: 431, HPE_CHUNK_EXTENSIONS_OVERFLOW: 413, ERR_HTTP_REQUEST_TIMEOUT: 408 } as Record<string, number>)[err.code ?? ''] ?? 400;
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n`);
+    // Answered as every other error is: problem+json, with a request id of its own (the caller's
+    // cannot be trusted from a request that did not parse).
+    const code = (({ HPE_HEADER_OVERFLOW: 'headers_too_large', HPE_CHUNK_EXTENSIONS_OVERFLOW: 'payload_too_large', ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout' } as Record<string, ProblemCode>)[err.code ?? ''] ?? 'bad_request');
+    const text = JSON.stringify(problemBody(new ApiError(code)));
+    const { status } = PROBLEMS[code];
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n${text}`,
+    );
     // What the client still sends is read and dropped (closing on unread data would reset the
     // connection and could lose the answer), for a second at most: a client still trickling is cut off.
     socket.resume();

@@ -274,6 +274,17 @@ describe('the attack review', () => {
     expect(ordinary.status).toBe(200);
   });
 
+  it('a request Node refuses before the app (a broken request line, an oversized header) is answered with problem+json too', async () => {
+    const broken = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nBad Header Line\n`);
+    expect(broken.status).toBe(400);
+    expect(broken.headers).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(broken.body)).toMatchObject({ status: 400, code: 'bad_request' });
+    const huge = await rawRequest(stack.api.url, `GET /api/me HTTP/1.1\nX-Pad: ${'x'.repeat(20_000)}\n`);
+    expect(huge.status).toBe(431);
+    expect(JSON.parse(huge.body)).toMatchObject({ status: 431, code: 'headers_too_large' });
+    expect(huge.headers).toMatch(/x-request-id: [0-9a-f-]{36}/i);
+  });
+
   it('X-Request-ID: a valid one is echoed on every answer (401, 403, 404, 503 included) and logged; any other is replaced', async () => {
     const { logger, lines } = capture();
     const api = await stack.startApi({}, logger);
