@@ -1,9 +1,10 @@
 // @ts-check
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { createApiProxy } from './api-proxy.mjs';
-import { gracefulServer } from './graceful-shutdown.mjs';
+import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { sendProblem } from './problem.mjs';
-import { requestIdOf } from './request-id.mjs';
+import { acceptedRequestId } from '@oracle-ai/contract';
 import { contentSecurityPolicy, securityHeaders } from './security-headers.mjs';
 import { createStaticHandler } from './static-files.mjs';
 
@@ -44,7 +45,7 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
       const started = performance.now();
       // Set before anything can answer, so every response (errors included) carries it; the
       // proxy passes the same id on to demo-api.
-      const requestId = requestIdOf(req.headers['x-request-id']);
+      const requestId = acceptedRequestId(req.headers['x-request-id']) ?? randomUUID();
       res.setHeader('X-Request-ID', requestId);
       let rawPath = '';
       res.once('close', () => {
@@ -88,7 +89,7 @@ export async function startWebServer(config, { log = logToStdout } = {}) {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${port}`,
-    // Graceful: /readyz 503 at once, served for the shutdown delay, then stop accepting (see graceful-shutdown.mjs).
+    // Graceful: /readyz 503 at once, served for the shutdown delay, then stop accepting (@oracle-ai/contract/graceful-shutdown).
     close: () => shutdown.shutdown().then(() => undefined),
   };
 }

@@ -108,12 +108,26 @@ describe('.dockerignore', () => {
 });
 
 describe('demo-web runtime image', () => {
-  it('needs no node_modules: the server imports only Node built-ins and its own files', () => {
+  const CONTRACT = /^@oracle-ai\/contract(\/graceful-shutdown)?$/;
+  const importsOf = (file: string): string[] => [...read(file).matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+
+  it('needs one package: the server imports Node built-ins, its own files and @oracle-ai/contract', () => {
     const files = ['demo-web/server.mjs', ...readServerDir()];
     for (const file of files) {
-      for (const match of read(file).matchAll(/^\s*import\s[^'"]*['"]([^'"]+)['"]/gm)) {
-        expect(match[1], `${file} imports ${match[1]}`).toMatch(/^(node:|\.\.?\/)/);
-      }
+      for (const name of importsOf(file)) expect(name, `${file} imports ${name}`).toMatch(new RegExp(`^(node:|\\.\\.?/)|${CONTRACT.source}`));
+    }
+  });
+
+  it('carries that package, which itself needs nothing but Node', () => {
+    const runtime = read('demo-web/Dockerfile').split(/^FROM /m).at(-1) ?? '';
+    expect(runtime).toMatch(/^COPY --from=build \/app\/contract\/package\.json contract\/$/m);
+    expect(runtime).toMatch(/^COPY --from=build \/app\/contract\/dist contract\/dist$/m);
+    expect(runtime).toMatch(/ln -s \.\.\/\.\.\/contract node_modules\/@oracle-ai\/contract/);
+    const manifest = JSON.parse(read('contract/package.json')) as { dependencies?: Record<string, string> };
+    expect(manifest.dependencies ?? {}).toEqual({});
+    const sources = readdirSync(path.join(ROOT, 'contract', 'src')).filter((f) => f.endsWith('.ts')).map((f) => `contract/src/${f}`);
+    for (const file of sources) {
+      for (const name of importsOf(file)) expect(name, `${file} imports ${name}`).toMatch(/^(node:|\.\.?\/)/);
     }
   });
 });

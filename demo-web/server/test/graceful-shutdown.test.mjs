@@ -1,6 +1,6 @@
 // @ts-check
-// The graceful stop restated in server/graceful-shutdown.mjs, and the contract's own, under the
-// same checks on real servers: they must behave alike. Then demo-web's server using it.
+// The contract's graceful stop, which demo-web's server uses, under checks on real servers; then
+// demo-web's server using it.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -9,12 +9,11 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gracefulServer as contractGracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { loadConfig } from '../config.mjs';
-import { gracefulServer as localGracefulServer } from '../graceful-shutdown.mjs';
 import { startWebServer } from '../web-server.mjs';
 
 /**
  * A server whose /slow answers after `slowMs`, and /stuck never.
- * @param {typeof localGracefulServer} graceful
+ * @param {typeof contractGracefulServer} graceful
  * @param {{ delayMs: number, timeoutMs: number, idleCloseMs?: number }} timing
  */
 async function start(graceful, timing) {
@@ -47,7 +46,7 @@ function get(port, path, agent) {
   });
 }
 
-for (const [name, graceful] of /** @type {const} */ ([['contract', contractGracefulServer], ['demo-web', localGracefulServer]])) {
+for (const [name, graceful] of /** @type {const} */ ([['contract', contractGracefulServer]])) {
   describe(`gracefulServer (${name})`, () => {
     it('drains, answers the request in flight with Connection: close, closes the idle connection, resolves', async () => {
       const { shutdown, port } = await start(graceful, { delayMs: 200, timeoutMs: 5_000, idleCloseMs: 100 });

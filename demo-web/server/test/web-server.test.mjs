@@ -10,7 +10,6 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { acceptedRequestId } from '@oracle-ai/contract';
 import { loadConfig } from '../config.mjs';
-import { requestIdOf } from '../request-id.mjs';
 import { startWebServer } from '../web-server.mjs';
 
 /** @type {string} */ let root;
@@ -181,12 +180,13 @@ describe('config', () => {
 describe('X-Request-ID', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-  it('follows the contract\'s rule (restated here because the image has no node_modules)', () => {
-    const samples = ['a', 'req-1', 'x'.repeat(128), 'x'.repeat(129), '!~', '', ' ', 'has space', 'tab\t', 'é', '\u007f', undefined, ['a', 'b']];
-    for (let code = 0; code < 256; code += 1) samples.push(`id${String.fromCharCode(code)}`);
+  it('follows the contract\'s rule: a valid one is kept, any other replaced by a UUID', async () => {
+    const samples = ['a', 'req-1', 'x'.repeat(128), 'x'.repeat(129), '!~', 'has space', 'é', '\u007f'];
     for (const sample of samples) {
+      const res = await fetch(`${web.url}/chat`, { headers: { 'x-request-id': sample } }).catch(() => undefined);
+      if (res === undefined) continue; // fetch itself refuses some header values
+      const got = res.headers.get('x-request-id') ?? '';
       const expected = acceptedRequestId(sample);
-      const got = requestIdOf(sample);
       if (expected === undefined) assert.match(got, UUID, JSON.stringify(sample));
       else assert.equal(got, expected);
     }
