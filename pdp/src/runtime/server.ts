@@ -144,7 +144,7 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
 
   const server = createServer(handler);
   shutdown = gracefulServer(server, { delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
-  // Requests Node's parser refuses before Koa sees them (a 70 KB URL, a broken request line,
+  // Requests Node's parser refuses before the app sees them (a 70 KB URL, a broken request line,
   // a body that never arrives) get the same problem+json as everything else, not a bare status,
   // and a request id of their own (the caller's cannot be trusted from a request that did not parse).
   const clientErrorIds = createDecisionIds();

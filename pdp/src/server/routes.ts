@@ -36,9 +36,11 @@ interface RouteBase {
  * steps that read only what {@link DirectMiddleware} may, so the app serves it without building
  * a Koa context (app.ts, the direct table); every other route goes through Koa.
  */
-export type RouteSpec = RouteBase & ({ direct: true; middleware: readonly DirectMiddleware[] } | { direct?: undefined; middleware: readonly Middleware[] });
+type RouteSteps = { direct: true; middleware: readonly DirectMiddleware[] } | { direct?: undefined; middleware: readonly Middleware[] };
 
-type RouteDefinition = Omit<RouteBase, 'auth' | 'request'> & ({ direct: true; middleware: readonly DirectMiddleware[] } | { direct?: undefined; middleware: readonly Middleware[] });
+export type RouteSpec = RouteBase & RouteSteps;
+
+type RouteDefinition = Omit<RouteBase, 'auth' | 'request'> & RouteSteps;
 
 const DECIDE_ERRORS: RouteResponse[] = [
   { status: 400, description: 'Bad input: malformed JSON, schema errors (with JSON pointers), subject and token together, token mode not configured.', schema: 'Problem' },
