@@ -141,11 +141,12 @@ describe('fail closed', () => {
   });
 
   it('a PDP that does not answer in time is a timeout, per call', async () => {
-    const fake = await fakePdp((_req, res) => setTimeout(() => json(res, { decisionId: 'd', allow: true, effect: 'allow', reasons: [], revision: 'r' }), 300));
+    const fake = await fakePdp((_req, res) => setTimeout(() => json(res, { decisionId: 'd', allow: true, effect: 'allow', reasons: [], revision: 'r' }), 1500));
     const c = new PdpClient({ url: fake.url, timeoutMs: 5000 });
     const started = Date.now();
     expect(await codeOf(c.decide({ subject: ALICE, resource: { type: 'd' }, action: 'read' }, { timeoutMs: 50 }))).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(250);
+    // Well before the answer would have come.
+    expect(Date.now() - started).toBeLessThan(1000);
     expect((await c.decide({ subject: ALICE, resource: { type: 'd' }, action: 'read' })).allow).toBe(true);
     c.close();
     await fake.close();
