@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { REQUEST_ID_HEADER } from '@oracle-ai/contract';
+import { clientErrorListener } from '@oracle-ai/contract/client-error';
 import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { pino, type Logger } from 'pino';
 
 import { createApp } from './app.js';
-import { ApiError, problemBody, PROBLEMS, type ProblemCode } from './errors.js';
+import { ApiError, problemBody, PROBLEMS } from './errors.js';
 import { buildApiConfig, type ApiConfig, type ApiConfigInput } from './config.js';
 import { MAX_REQUEST_HEADERS } from './http/edge.js';
 import { Documents } from './documents/index.js';
@@ -55,26 +54,11 @@ export async function startApi(overrides: ApiConfigInput = {}, options: StartApi
     app.callback(),
   );
   // Node's own answer to a request its parser refuses (a broken request line, headers too large, a
-  // timeout), with the X-Request-ID every other answer carries, so the client can report it too.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    // Answered as every other error is: problem+json, with a request id of its own (the caller's
-    // cannot be trusted from a request that did not parse).
-    const code = (({ HPE_HEADER_OVERFLOW: 'headers_too_large', HPE_CHUNK_EXTENSIONS_OVERFLOW: 'payload_too_large', ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout' } as Record<string, ProblemCode>)[err.code ?? ''] ?? 'bad_request');
-    const text = JSON.stringify(problemBody(new ApiError(code)));
-    const { status } = PROBLEMS[code];
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-        `${REQUEST_ID_HEADER}: ${randomUUID()}\r\nConnection: close\r\n\r\n${text}`,
-    );
-    // What the client still sends is read and dropped (closing on unread data would reset the
-    // connection and could lose the answer), for a second at most: a client still trickling is cut off.
-    socket.resume();
-    setTimeout(() => socket.destroy(), 1_000).unref();
-  });
+  // timeout): problem+json like every other error, with the X-Request-ID every answer carries.
+  server.on(
+    'clientError',
+    clientErrorListener((code) => ({ status: PROBLEMS[code].status, body: JSON.stringify(problemBody(new ApiError(code))), requestId: randomUUID() })),
+  );
   server.keepAliveTimeout = 5_000;
   server.maxHeadersCount = MAX_REQUEST_HEADERS;
   server.maxConnections = config.maxConnections;

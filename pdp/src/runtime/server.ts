@@ -7,9 +7,8 @@
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { DestinationStream, Logger } from 'pino';
-import { REQUEST_ID_HEADER } from '@oracle-ai/contract';
+import { clientErrorListener } from '@oracle-ai/contract/client-error';
 import { gracefulServer } from '@oracle-ai/contract/graceful-shutdown';
 import { loadConfig, type Config, type ConfigOptions } from './config.js';
 import { ConfigError, errorTable, PdpError, toProblem } from '../common/errors.js';
@@ -148,18 +147,10 @@ export async function startServer(config: Readonly<Config>, extras: StartServerE
   // a body that never arrives) get the same problem+json as everything else, not a bare status,
   // and a request id of their own (the caller's cannot be trusted from a request that did not parse).
   const clientErrorIds = createDecisionIds();
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
-    const problem = JSON.stringify(toProblem(new PdpError(code)));
-    socket.end(
-      `HTTP/1.1 ${errorTable[code].status} ${errorTable[code].title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(problem)}\r\n${REQUEST_ID_HEADER}: ${clientErrorIds()}\r\nConnection: close\r\n\r\n${problem}`,
-    );
-  });
+  server.on(
+    'clientError',
+    clientErrorListener((code) => ({ status: errorTable[code].status, body: JSON.stringify(toProblem(new PdpError(code))), requestId: clientErrorIds() })),
+  );
   // Keep-alive longer than common load balancers' idle timeout (60 s), so they close first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
