@@ -14,8 +14,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // Lines worth repeating at the end: vitest's failed tests (each FAIL block, with its message, diff
 // and source line, up to the separator vitest prints after it), its failed-test marks and
 // totals, node:test's "not ok" and unhandled errors. ANSI colours are stripped before matching.
-const MARK = /^\s*(×|✗|✖|not ok\b|Unhandled\b|Test Files\b.*\bfailed\b|Tests\b.*\bfailed\b|❯ .*\bfailed\))/;
-const BLOCK_START = /^\s*FAIL\s/;
+const MARK = /^\s*(×|✗|✖|not ok\b|Unhandled\b|Errors\b.*\berrors?\b|Test Files\b.*\bfailed\b|Tests\b.*\bfailed\b|❯ .*\bfailed\))/;
+const BLOCK_START = /^\s*FAIL\s|Unhandled (Errors?|Rejection)/;
 const BLOCK_END = /⎯\[\d+\/\d+\]⎯/;
 const BLOCK_LINES = 24;
 // eslint-disable-next-line no-control-regex
