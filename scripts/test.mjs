@@ -13,8 +13,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 // Lines worth repeating at the end: vitest's failed tests (each FAIL block, with its message, diff
 // and source line, up to the separator vitest prints after it), its failed-test marks and
-// totals, node:test's "not ok" and unhandled errors. ANSI colours are stripped before matching.
-const MARK = /^\s*(×|✗|✖|not ok\b|Unhandled\b|Errors\b.*\berrors?\b|Test Files\b.*\bfailed\b|Tests\b.*\bfailed\b|❯ .*\bfailed\))/;
+// totals, node:test's "not ok", unhandled errors, and what tsc and the Angular build call an error.
+// ANSI colours are stripped before matching.
+const MARK = /^\s*(×|✗|✖|not ok\b|Unhandled\b|Errors\b.*\berrors?\b|Test Files\b.*\bfailed\b|Tests\b.*\bfailed\b|❯ .*\bfailed\))|\berror TS\d+:|\[ERROR\]/;
 const BLOCK_START = /^\s*FAIL\s|Unhandled (Errors?|Rejection)/;
 const BLOCK_END = /⎯\[\d+\/\d+\]⎯/;
 const BLOCK_LINES = 24;
