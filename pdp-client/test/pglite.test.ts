@@ -75,36 +75,39 @@ afterAll(async () => {
 describe('planToSql on Postgres (PGlite)', () => {
   it('selects exactly the rows the predicate accepts and the engine allows', async () => {
     let conditional = 0;
-    await fc.assert(
-      fc.asyncProperty(rulesArb, subjectArb, fc.array(rowArb, { minLength: 1, maxLength: 25 }), async (rules, subject, rows) => {
-        const policy: Policy = { id: 'docs', resource: 'doc', rules: rules.map((r, i) => ({ id: `r${i}`, actions: ['read'], ...r })) };
-        const loaded = checkPolicySources({ policies: [{ file: 'docs.json', text: JSON.stringify(policy) }] });
-        if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors.slice(0, 2)));
-        const compiled = compile(loaded.policySet);
-        const p = plan(compiled, { subject, action: 'read', resourceType: 'doc' });
-        if (p.kind === 'conditional') conditional++;
-        const where = planToSql(p, { columns });
-        const predicate = planToPredicate(p);
+    const property = fc.asyncProperty(rulesArb, subjectArb, fc.array(rowArb, { minLength: 1, maxLength: 25 }), async (rules, subject, rows) => {
+      const policy: Policy = { id: 'docs', resource: 'doc', rules: rules.map((r, i) => ({ id: `r${i}`, actions: ['read'], ...r })) };
+      const loaded = checkPolicySources({ policies: [{ file: 'docs.json', text: JSON.stringify(policy) }] });
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors.slice(0, 2)));
+      const compiled = compile(loaded.policySet);
+      const p = plan(compiled, { subject, action: 'read', resourceType: 'doc' });
+      if (p.kind === 'conditional') conditional++;
+      const where = planToSql(p, { columns });
+      const predicate = planToPredicate(p);
 
-        await db.exec('DELETE FROM docs');
-        const resources = rows.map((row, i) => ({
-          id: `doc-${i}${HOSTILE[i % HOSTILE.length]}`,
-          attributes: Object.fromEntries(Object.entries(row).filter(([, x]) => x !== undefined)),
-        }));
-        for (const r of resources) {
-          const a = r.attributes as Record<string, unknown>;
-          await db.query('INSERT INTO docs VALUES ($1, $2, $3, $4, $5)', [r.id, a.owner ?? null, a.tag ?? null, a.level ?? null, a.archived ?? null]);
-        }
-        const selected = (await db.query<{ id: string }>(`SELECT id FROM docs WHERE ${where.text} ORDER BY id`, where.values)).rows.map((r) => r.id);
-        const byPredicate = resources.filter((r) => predicate(r)).map((r) => r.id).sort(byCodeUnit);
-        const byEngine = resources.filter((r) => decide(compiled, { subject, action: 'read', resource: { type: 'doc', ...r } }).allow).map((r) => r.id).sort(byCodeUnit);
-        const context = JSON.stringify({ plan: p, where });
-        expect(byPredicate, context).toEqual(byEngine);
-        expect([...selected].sort(byCodeUnit), context).toEqual(byEngine);
-      }),
-      { numRuns: 150 },
-    );
-    expect(conditional).toBeGreaterThan(50);
+      await db.exec('DELETE FROM docs');
+      const resources = rows.map((row, i) => ({
+        id: `doc-${i}${HOSTILE[i % HOSTILE.length]}`,
+        attributes: Object.fromEntries(Object.entries(row).filter(([, x]) => x !== undefined)),
+      }));
+      for (const r of resources) {
+        const a = r.attributes as Record<string, unknown>;
+        await db.query('INSERT INTO docs VALUES ($1, $2, $3, $4, $5)', [r.id, a.owner ?? null, a.tag ?? null, a.level ?? null, a.archived ?? null]);
+      }
+      const selected = (await db.query<{ id: string }>(`SELECT id FROM docs WHERE ${where.text} ORDER BY id`, where.values)).rows.map((r) => r.id);
+      const byPredicate = resources.filter((r) => predicate(r)).map((r) => r.id).sort(byCodeUnit);
+      const byEngine = resources.filter((r) => decide(compiled, { subject, action: 'read', resource: { type: 'doc', ...r } }).allow).map((r) => r.id).sort(byCodeUnit);
+      const context = JSON.stringify({ plan: p, where });
+      expect(byPredicate, context).toEqual(byEngine);
+      expect([...selected].sort(byCodeUnit), context).toEqual(byEngine);
+    });
+  // Half the cases from a fixed seed, and only those counted: how many conditional plans random
+  // cases reach varies from run to run, and a check on it would fail at random. The other half
+  // is random, to keep exploring (fast-check prints the seed of a failing case).
+    await fc.assert(property, { numRuns: 75, seed: 20261201 });
+    const covered = conditional;
+    await fc.assert(property, { numRuns: 75 });
+    expect(covered).toBeGreaterThan(25);
     // The hostile strings were values, never SQL.
     expect((await db.query('SELECT count(*)::int AS n FROM canary')).rows).toEqual([{ n: 0 }]);
   }, 240_000);
